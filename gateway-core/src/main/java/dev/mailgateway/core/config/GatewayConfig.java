@@ -1,0 +1,139 @@
+package dev.mailgateway.core.config;
+
+import java.util.List;
+
+/**
+ * The whole gateway configuration: every key of the spec's table plus the gateway's own.
+ *
+ * <p>Immutable. {@link ConfigLoader} builds it from defaults, the JSON file and the environment,
+ * in that order of precedence (env wins). Compact constructors validate each value and name the
+ * key in the message; {@link #validateForStartup()} checks the combinations that would make a
+ * dangerous or useless gateway (an open relay, AUTH with no credentials, forwarding with no host).
+ */
+public record GatewayConfig(
+        String smtpHost,
+        int smtpPort,
+        String defaultUsername,
+        String defaultPassword,
+        boolean forwardSMTP,
+        String forwardHost,
+        int forwardPort,
+        String forwardUsername,
+        String forwardPassword,
+        boolean forwardSSL,
+        List<ProviderConfig> forwardProviders,
+        int batchSize,
+        int batchDelay,
+        boolean continueOnError,
+        boolean enableHealthCheck,
+        int healthCheckPort,
+        String adminHost,
+        int workerCount,
+        int queueSize,
+        int processingTimeout,
+        String emailsDir,
+        RateLimitsConfig rateLimits,
+        SecurityConfig security,
+        RetryConfig retry,
+        LimitsConfig limits,
+        SpoolConfig spool,
+        TlsConfig tls,
+        SmtpConfig smtp,
+        RelayConfig relay,
+        AdminConfig admin) {
+
+    public GatewayConfig {
+        smtpHost = Check.notBlank("smtpHost", smtpHost);
+        Check.listenPort("smtpPort", smtpPort);
+        defaultUsername = Check.orEmpty(defaultUsername);
+        defaultPassword = Check.orEmpty(defaultPassword);
+        forwardHost = Check.orEmpty(forwardHost);
+        Check.port("forwardPort", forwardPort);
+        forwardUsername = Check.orEmpty(forwardUsername);
+        forwardPassword = Check.orEmpty(forwardPassword);
+        forwardProviders = forwardProviders == null ? List.of() : List.copyOf(forwardProviders);
+        Check.positive("batchSize", batchSize);
+        Check.nonNegative("batchDelay", batchDelay);
+        Check.listenPort("healthCheckPort", healthCheckPort);
+        adminHost = Check.notBlank("adminHost", adminHost);
+        Check.positive("workerCount", workerCount);
+        Check.positive("queueSize", queueSize);
+        if (queueSize < workerCount) {
+            throw new ConfigException("queueSize must be >= workerCount (" + workerCount
+                    + ") so every worker has a queue slot, got " + queueSize);
+        }
+        Check.positive("processingTimeout", processingTimeout);
+        emailsDir = Check.notBlank("emailsDir", emailsDir);
+        rateLimits = rateLimits == null ? RateLimitsConfig.defaults() : rateLimits;
+        security = security == null ? SecurityConfig.defaults() : security;
+        retry = retry == null ? RetryConfig.defaults() : retry;
+        limits = limits == null ? LimitsConfig.defaults() : limits;
+        spool = spool == null ? SpoolConfig.defaults() : spool;
+        tls = tls == null ? TlsConfig.defaults() : tls;
+        smtp = smtp == null ? SmtpConfig.defaults() : smtp;
+        relay = relay == null ? RelayConfig.defaults() : relay;
+        admin = admin == null ? AdminConfig.defaults() : admin;
+    }
+
+    /** The spec's defaults, plus the gateway's own. */
+    public static GatewayConfig defaults() {
+        return new GatewayConfig(
+                "127.0.0.1", 25, "", "",
+                false, "", 587, "", "", false, List.of(),
+                20, 1000, true,
+                true, 8025, "127.0.0.1",
+                5, 1000, 300,
+                "emails",
+                RateLimitsConfig.defaults(), SecurityConfig.defaults(), RetryConfig.defaults(),
+                LimitsConfig.defaults(), SpoolConfig.defaults(), TlsConfig.defaults(),
+                SmtpConfig.defaults(), RelayConfig.defaults(), AdminConfig.defaults());
+    }
+
+    /** True when SMTP AUTH credentials are configured for inbound clients. */
+    public boolean hasInboundCredentials() {
+        return !defaultUsername.isEmpty() && !defaultPassword.isEmpty();
+    }
+
+    /**
+     * The upstreams to relay to, lowest priority number first: {@code forwardProviders} when it
+     * is non-empty, otherwise one provider built from the single {@code forward*} keys. Empty
+     * when forwarding is off (local delivery).
+     */
+    public List<ProviderConfig> effectiveProviders() {
+        if (!forwardSMTP) {
+            return List.of();
+        }
+        if (!forwardProviders.isEmpty()) {
+            return forwardProviders.stream()
+                    .sorted(java.util.Comparator.comparingInt(ProviderConfig::priority))
+                    .toList();
+        }
+        return List.of(new ProviderConfig(forwardHost, forwardPort, forwardUsername,
+                forwardPassword, forwardSSL, 0, false));
+    }
+
+    /**
+     * Checks the combinations a gateway must refuse to start with; each message says how to fix it.
+     *
+     * @throws ConfigException naming the keys involved
+     */
+    public GatewayConfig validateForStartup() {
+        if (security.requireAuth() && !hasInboundCredentials()) {
+            throw new ConfigException("security.requireAuth is true but defaultUsername or "
+                    + "defaultPassword is empty: set both (env DEFAULT_USERNAME, DEFAULT_PASSWORD), "
+                    + "or set security.requireAuth to false");
+        }
+        if (!security.allowLocalOnly() && !security.requireAuth() && !security.allowOpenRelay()) {
+            throw new ConfigException("security.allowLocalOnly is false and security.requireAuth "
+                    + "is false: anyone who can reach the port could relay mail (an open relay). "
+                    + "Set security.requireAuth to true, or restrict security.allowedNetworks and "
+                    + "set security.allowOpenRelay to true to accept this explicitly");
+        }
+        if (forwardSMTP && forwardProviders.isEmpty() && forwardHost.isBlank()) {
+            throw new ConfigException("forwardSMTP is true but forwardHost is empty and "
+                    + "forwardProviders is empty: set forwardHost (env FORWARD_HOST) or "
+                    + "forwardProviders, or set forwardSMTP to false for local delivery");
+        }
+        return this;
+    }
+}

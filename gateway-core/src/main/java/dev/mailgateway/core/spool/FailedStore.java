@@ -1,0 +1,39 @@
+package dev.mailgateway.core.spool;
+
+import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
+import java.io.Closeable;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Messages that failed for good, one JSON file each under {@code <emailsDir>/failed/}
+ * (spec section 5). Re-sending puts a message back through {@link MessageIngress} with its
+ * original id; its file is removed only once it is spooled again.
+ *
+ * <p>Threads: any thread; file work runs on the store's own executor, never the caller's.
+ */
+public interface FailedStore extends Closeable {
+
+    /** Writes (or overwrites) {@code <id>.json}. Completes when the file is durable. */
+    CompletableFuture<Void> store(FailedMessage message);
+
+    /** Every stored message without content, oldest first. */
+    CompletableFuture<List<FailedMessage>> list();
+
+    /** One message with its content; empty when there is no such file. */
+    CompletableFuture<Optional<FailedMessage>> get(QueueId id);
+
+    /** Deletes one message; false when there was no such file. */
+    CompletableFuture<Boolean> delete(QueueId id);
+
+    /** Re-sends one message; false when there was no such file. */
+    CompletableFuture<Boolean> retry(QueueId id);
+
+    /** Re-sends every stored message; completes with how many were re-queued. */
+    CompletableFuture<Integer> retryAll();
+
+    /** Messages currently in the store. */
+    int count();
+}

@@ -1,0 +1,66 @@
+package dev.mailgateway.core.spool;
+
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.core.model.SpooledMessage;
+import java.io.Closeable;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable store of accepted mail under {@code <emailsDir>/spool/}.
+ *
+ * <p>Call order: {@link #recover()} once at start-up, before any other call; then
+ * {@link #append} for each accepted message, {@link #recordOutcomes} after each delivery
+ * attempt, {@link #readContent} whenever a worker needs the bytes; {@link #close()} last.
+ *
+ * <p>Threads: every method may be called from any thread (SMTP and relay event loops) and
+ * never blocks the caller: disk work runs on the spool's own writer thread. Returned futures
+ * complete on that thread; callers hop back to their event loop before touching channel state.
+ */
+public interface Spool extends Closeable {
+
+    /**
+     * Reads what the spool holds and returns every message with recipients lacking a final
+     * outcome, with its attempt count and remaining recipients only. Corrupt or torn records
+     * are skipped with a WARN. Blocking: call once, before serving.
+     */
+    List<SpooledMessage> recover();
+
+    /**
+     * Writes the message. The future completes when it is durable (fsynced when
+     * {@code spool.fsync} is true, written to the OS otherwise) and fails on any I/O error:
+     * the caller must then not acknowledge the message.
+     *
+     * @param envelope the envelope; its id is the queue id (a re-sent failed message keeps its id)
+     * @param content  the raw message (CRLF line endings, not dot-stuffed, Received header first);
+     *                 the spool owns the array from now on
+     */
+    CompletableFuture<SpooledMessage> append(Envelope envelope, byte[] content);
+
+    /** The raw message bytes of a live message; fails if the id is not in the spool. */
+    CompletableFuture<byte[]> readContent(QueueId id);
+
+    /**
+     * Journals the outcome of one attempt. Recipients with a final status (delivered, failed)
+     * are never delivered again after a restart; once every recipient of a message is final,
+     * the message is no longer live and its storage may be reclaimed. A failed recipient must
+     * be written to the failed store before its FAILED outcome is recorded here.
+     *
+     * @param attempt the attempt number just made (1-based)
+     */
+    CompletableFuture<Void> recordOutcomes(QueueId id, int attempt, List<RecipientOutcome> outcomes);
+
+    /** Messages accepted and not yet final. */
+    int liveCount();
+
+    /** The oldest live messages, oldest first, at most {@code limit}. */
+    List<SpooledMessage> oldest(int limit);
+
+    /** Free space under the spool directory, in MiB. */
+    long freeDiskMb();
+
+    /** False after a write error until a later write succeeds, or when the directory is not writable. */
+    boolean writable();
+}
