@@ -21,6 +21,20 @@ public final class GatewayMetrics {
 
     public static final String PREFIX = "mail_gateway.";
 
+    // Gauge names (registered with gauge(name, supplier) by the component that owns the value)
+    /** Messages in the worker queues; registered by the composition root from Dispatcher. */
+    public static final String QUEUE_DEPTH = "queue.depth";
+    /** Durable messages waiting for a queue slot; registered from Dispatcher. */
+    public static final String QUEUE_OVERFLOW = "queue.overflow";
+    /** Messages accepted and not yet final (the spec's queued_emails); registered by the spool. */
+    public static final String SPOOL_LIVE = "spool.live";
+    /** Free disk under emailsDir in MiB; registered by the spool. */
+    public static final String DISK_FREE_MB = "spool.disk.free_mb";
+    /** Messages now in the failed store; registered by the failed store. */
+    public static final String FAILED_STORED = "failed.stored";
+    /** Messages waiting for a retry timer (not in any queue); registered by the relay. */
+    public static final String RETRY_WAITING = "relay.retry.waiting";
+
     private final MetricRegistry registry;
 
     // SMTP side
