@@ -1,0 +1,205 @@
+package dev.mailgateway.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mailgateway.core.config.ConfigException;
+import dev.mailgateway.core.config.GatewayConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The launcher: {@code java -jar mail-gateway.jar [--config PATH] [--check-config]},
+ * {@code healthcheck}, {@code --help}, {@code --version}.
+ *
+ * <p>Exit codes: 0 success (or a graceful stop), 1 unhealthy / could not start, 2 usage or
+ * configuration error (the message only, never a stack trace).
+ */
+public final class Main {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int CONFIG_ERROR = 2;
+
+    static final String USAGE = """
+            Usage: java -jar mail-gateway.jar [--config PATH]           run the gateway
+                   java -jar mail-gateway.jar [--config PATH] --check-config
+                   java -jar mail-gateway.jar [--config PATH] healthcheck
+                   java -jar mail-gateway.jar --help | --version
+
+              --config PATH    JSON config file (comments allowed). Default: $CONFIG_FILE, else
+                               ./config.json, else built-in defaults. Environment variables
+                               override every key (smtpPort -> SMTP_PORT, rateLimits.maxPerHour
+                               -> RATE_LIMITS_MAX_PER_HOUR, ...).
+              --check-config   print the effective configuration as JSON, passwords masked;
+                               exit 0, or print the errors and exit 2
+              healthcheck      GET /health on the admin port: exit 0 when "ok", 1 otherwise
+              --help           this text
+              --version        the gateway's version
+
+            Signals: TERM/INT stop gracefully (again: exit at once); HUP reloads the config.
+            Log level: LOG_LEVEL=DEBUG (environment) or -DLOG_LEVEL=DEBUG.
+            """;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .findAndAddModules()
+            .build();
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args, System.getenv(), Path.of(""), System.out, System.err);
+        System.exit(code);
+    }
+
+    /**
+     * Runs one command. For RUN this blocks until the gateway was stopped by a signal.
+     *
+     * @param workDir the directory relative paths ({@code --config}, {@code CONFIG_FILE},
+     *                {@code ./config.json}) are resolved against
+     * @return the process exit code
+     */
+    static int execute(String[] args, Map<String, String> env, Path workDir,
+                       PrintStream out, PrintStream err) {
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(args);
+        } catch (Arguments.UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE);
+            return CONFIG_ERROR;
+        }
+        switch (arguments.command()) {
+            case HELP -> {
+                out.print(USAGE);
+                return OK;
+            }
+            case VERSION -> {
+                out.println("mail-gateway " + version());
+                return OK;
+            }
+            default -> {
+                // below
+            }
+        }
+        ConfigSource source = ConfigSource.resolve(arguments.configFile(), env, workDir);
+        GatewayConfig config;
+        try {
+            config = source.load();
+        } catch (ConfigException e) {
+            err.println("config error: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        return switch (arguments.command()) {
+            case CHECK_CONFIG -> {
+                out.println(maskedJson(config));
+                err.println("config OK: " + source.describe());
+                yield OK;
+            }
+            case HEALTHCHECK -> HealthProbe.run(config, HealthProbe.DEFAULT_TIMEOUT, out, err);
+            default -> runGateway(config, source, err);
+        };
+    }
+
+    /** Starts the gateway and waits for TERM/INT. */
+    private static int runGateway(GatewayConfig config, ConfigSource source, PrintStream err) {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        log.info("mail-gateway {} starting (pid {}, Java {})", version(),
+                ProcessHandle.current().pid(), Runtime.version());
+        Gateway gateway;
+        try {
+            gateway = new Gateway(config, source.describe());
+        } catch (ConfigException e) {
+            err.println("config error: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            try {
+                gateway.close();
+            } finally {
+                stopped.countDown();
+            }
+        };
+        ConfigReloader reloader = new ConfigReloader(source, gateway.liveConfig());
+        Signals signals = Signals.install(stop, reloader::reload);
+        // System.exit from elsewhere, or TERM/INT when their handlers could not be installed
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "shutdown-hook"));
+        try {
+            gateway.start();
+        } catch (ConfigException e) {
+            signals.markStopping();
+            gateway.close();
+            err.println("config error: " + e.getMessage());
+            return CONFIG_ERROR;
+        } catch (RuntimeException e) {
+            signals.markStopping();
+            log.error("cannot start: {}", e.toString(), e);
+            gateway.close();
+            err.println("cannot start: " + e.getMessage());
+            return FAILED;
+        }
+        log.info("mail-gateway {} started", version());
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            gateway.close();
+        }
+        return OK;
+    }
+
+    /** Implementation-Version from the jar manifest. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "unknown (not run from the jar)" : v;
+    }
+
+    /**
+     * The effective configuration as JSON, every password and token replaced by "****" (an
+     * empty one stays empty, so an unset password is visible as such).
+     */
+    // TODO(config, #2): switch to ConfigLoader.toMaskedJson once the config helper lands it.
+    static String maskedJson(GatewayConfig config) {
+        JsonNode tree = MAPPER.valueToTree(config);
+        mask(tree);
+        try {
+            return MAPPER.writeValueAsString(tree);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void mask(JsonNode node) {
+        if (node.isArray()) {
+            node.forEach(Main::mask);
+            return;
+        }
+        if (!node.isObject()) {
+            return;
+        }
+        ObjectNode object = (ObjectNode) node;
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            JsonNode v = e.getValue();
+            if ((name.contains("password") || name.equals("token")) && v.isTextual()
+                    && !v.asText().isEmpty()) {
+                e.setValue(TextNode.valueOf("****"));
+            } else {
+                mask(v);
+            }
+        }
+    }
+}
