@@ -26,7 +26,7 @@ final class ConfigSource {
     private final Map<String, String> env;
 
     private ConfigSource(Path file, String origin, Map<String, String> env) {
-        this.file = file;
+        this.file = file == null ? null : file.toAbsolutePath().normalize();
         this.origin = origin;
         this.env = Map.copyOf(env);
     }

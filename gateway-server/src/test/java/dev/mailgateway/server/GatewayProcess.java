@@ -1,0 +1,157 @@
+package dev.mailgateway.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The shaded gateway jar run as a child JVM (system property {@code gateway.jar}, set by the
+ * failsafe configuration), its stdout and stderr going to a file in its working directory.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final Path log;
+
+    private GatewayProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static Path jar() {
+        String jar = System.getProperty("gateway.jar");
+        if (jar == null) {
+            throw new IllegalStateException("system property gateway.jar is not set (run with mvn verify)");
+        }
+        return Path.of(jar);
+    }
+
+    static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Starts the jar in {@code workDir} with {@code env} added to this JVM's environment. */
+    static GatewayProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        Path log = workDir.resolve("gateway-" + System.nanoTime() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command(args)).directory(workDir.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("CONFIG_FILE");
+        pb.environment().putAll(env);
+        return new GatewayProcess(pb.start(), log);
+    }
+
+    /** Runs the jar to completion (bounded) and returns exit code and combined output. */
+    static Result run(Path workDir, Map<String, String> env, String... args) throws Exception {
+        try (GatewayProcess p = start(workDir, env, args)) {
+            int code = p.waitForExit(Duration.ofSeconds(30));
+            return new Result(code, p.output());
+        }
+    }
+
+    record Result(int exitCode, String output) {
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Waits for the first match of {@code regex} in the output; fails with the output on time-out or exit. */
+    Matcher awaitLog(String regex, Duration timeout) {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String out = output();
+            Matcher m = p.matcher(out);
+            if (m.find()) {
+                return m;
+            }
+            if (!process.isAlive()) {
+                // one last read: the process may have written its last line just before exiting
+                m = p.matcher(output());
+                if (m.find()) {
+                    return m;
+                }
+                throw new AssertionError("gateway exited with " + process.exitValue()
+                        + " before logging /" + regex + "/; output:\n" + out);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no /" + regex + "/ within " + timeout + "; output:\n" + out);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    /** Counts matches of {@code regex} in the output so far. */
+    int count(String regex) {
+        Matcher m = Pattern.compile(regex).matcher(output());
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Sends a signal by name (TERM, HUP, INT, KILL) with kill(1). */
+    void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("gateway did not exit within " + timeout + "; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    /** Polls {@code condition} until true or the deadline; fails with {@code what}. */
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not true within " + timeout + ": " + what);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    /** Kills the process if it still runs. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

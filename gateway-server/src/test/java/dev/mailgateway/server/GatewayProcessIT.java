@@ -1,0 +1,133 @@
+package dev.mailgateway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shaded jar as a user runs it: commands, exit codes, start-up log, signals. */
+class GatewayProcessIT {
+
+    @TempDir
+    Path dir;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Local delivery, no AUTH, loopback only, everything under {@code dir}. */
+    private Path localConfig(int smtpPort, int adminPort, String extra) throws IOException {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, """
+                { // written by GatewayProcessIT
+                  "smtpPort": %d, "healthCheckPort": %d, "emailsDir": "emails",
+                  "forwardSMTP": false,
+                  "rateLimits": {"enabled": true, "maxPerHour": 100},
+                  "security": {"requireAuth": false, "allowLocalOnly": true}%s
+                }""".formatted(smtpPort, adminPort, extra));
+        return file;
+    }
+
+    @Test
+    void versionComesFromTheJarManifest() throws Exception {
+        GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "--version");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.output().strip()).isEqualTo("mail-gateway " + System.getProperty("gateway.version"));
+    }
+
+    @Test
+    void helpExitsZeroAndUnknownArgumentExitsTwo() throws Exception {
+        assertThat(GatewayProcess.run(dir, Map.of(), "--help").output()).contains("--check-config");
+        GatewayProcess.Result bad = GatewayProcess.run(dir, Map.of(), "--nope");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.output()).contains("unknown argument").contains("Usage:");
+    }
+
+    @Test
+    void checkConfigMasksPasswordsAndExitsZero() throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"defaultUsername": "apps", "defaultPassword": "s3cret-in", "forwardSMTP": true,
+                 "forwardHost": "smtp.example.com", "forwardPassword": "s3cret-up"}""");
+        GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "--check-config");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("\"defaultUsername\"").doesNotContain("s3cret");
+    }
+
+    @Test
+    void configErrorExitsTwoWithoutStackTraceAtCheckAndAtStart() throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"smtpPort\": 70000}");
+        for (String[] args : new String[][] {{"--check-config"}, {}}) {
+            GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), args);
+            assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+            assertThat(r.output()).contains("config error").contains("smtpPort")
+                    .doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void configFileFromEnvironmentIsUsed() throws Exception {
+        Path file = dir.resolve("elsewhere.json");
+        Files.writeString(file, "{\"smtpPort\": 2999, \"security\": {\"requireAuth\": false}}");
+        GatewayProcess.Result r = GatewayProcess.run(dir, Map.of("CONFIG_FILE", file.toString()),
+                "--check-config");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("2999").contains("from CONFIG_FILE");
+    }
+
+    @Test
+    void logsWhatRunsWhereAndStopsWithExitZeroOnSigterm() throws Exception {
+        localConfig(0, 0, "");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            String out = gw.output();
+            assertThat(out).contains("config: " + dir.resolve("config.json") + " (from ./config.json)")
+                    .containsPattern("transport: (epoll|nio)")
+                    .contains("delivery: local")
+                    .containsPattern("recovered message");
+            gw.signal("TERM");
+            assertThat(gw.waitForExit(Duration.ofSeconds(40))).as(gw.output()).isZero();
+            assertThat(gw.output()).contains("received SIGTERM").contains("stopped");
+        }
+    }
+
+    @Test
+    void sighupAppliesRateLimitsAndNamesRestartKeys() throws Exception {
+        Path file = localConfig(0, 0, "");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            Files.writeString(file, Files.readString(file)
+                    .replace("\"maxPerHour\": 100", "\"maxPerHour\": 7")
+                    .replace("\"emailsDir\": \"emails\"", "\"emailsDir\": \"other\""));
+            gw.signal("HUP");
+            gw.awaitLog("applied \\[rateLimits\\.maxPerHour]", Duration.ofSeconds(10));
+            gw.awaitLog("\\[emailsDir] changed but need a restart", Duration.ofSeconds(10));
+
+            // an invalid file is refused, the gateway keeps running
+            Files.writeString(file, "{\"rateLimits\": {\"maxPerHour\": 0}}");
+            gw.signal("HUP");
+            gw.awaitLog("reload .* failed, keeping the running config: rateLimits.maxPerHour",
+                    Duration.ofSeconds(10));
+            assertThat(gw.process().isAlive()).isTrue();
+
+            gw.signal("TERM");
+            assertThat(gw.waitForExit(Duration.ofSeconds(40))).isZero();
+        }
+    }
+
+    @Test
+    void healthcheckExitsOneAgainstAStoppedGateway() throws Exception {
+        localConfig(freePort(), freePort(), "");
+        GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "healthcheck");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.output()).contains("unhealthy").contains("connection refused");
+    }
+}
