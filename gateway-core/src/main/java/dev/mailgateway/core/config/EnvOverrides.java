@@ -134,7 +134,7 @@ final class EnvOverrides {
             return ConfigLoader.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             // Jackson's description and position, with any quoted token cut out: the value may hold passwords.
-            String why = e.getOriginalMessage().replaceAll("token '[^']*'", "token");
+            String why = e.getOriginalMessage().replaceAll("Unrecognized token '[^']*'", "Unrecognized token");
             throw new ConfigException("environment variable " + name + " must be " + expected
                     + "; column " + e.getLocation().getColumnNr() + ": " + why);
         }
