@@ -104,6 +104,8 @@ class ConfigLoaderTest {
                   "smtpPort": 2525, // trailing comment
                   "security": { /* inline */ "requireAuth": false }
                 }
+                // a comment after the object is not trailing content
+                /* nor is this */
                 """);
         GatewayConfig c = ConfigLoader.load(f, Map.of()).config();
         assertThat(c.smtpPort()).isEqualTo(2525);
