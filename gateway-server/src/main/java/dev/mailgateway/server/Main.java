@@ -1,17 +1,10 @@
 package dev.mailgateway.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.mailgateway.core.config.ConfigException;
+import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.GatewayConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -49,11 +42,6 @@ public final class Main {
             Signals: TERM/INT stop gracefully (again: exit at once); HUP reloads the config.
             Log level: LOG_LEVEL=DEBUG (environment) or -DLOG_LEVEL=DEBUG.
             """;
-
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .findAndAddModules()
-            .build();
 
     private Main() {
     }
@@ -103,7 +91,7 @@ public final class Main {
         }
         return switch (arguments.command()) {
             case CHECK_CONFIG -> {
-                out.println(maskedJson(config));
+                out.println(ConfigLoader.toMaskedJson(config));
                 err.println("config OK: " + source.describe());
                 yield OK;
             }
@@ -164,42 +152,5 @@ public final class Main {
     static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
         return v == null ? "unknown (not run from the jar)" : v;
-    }
-
-    /**
-     * The effective configuration as JSON, every password and token replaced by "****" (an
-     * empty one stays empty, so an unset password is visible as such).
-     */
-    // TODO(config, #2): switch to ConfigLoader.toMaskedJson once the config helper lands it.
-    static String maskedJson(GatewayConfig config) {
-        JsonNode tree = MAPPER.valueToTree(config);
-        mask(tree);
-        try {
-            return MAPPER.writeValueAsString(tree);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void mask(JsonNode node) {
-        if (node.isArray()) {
-            node.forEach(Main::mask);
-            return;
-        }
-        if (!node.isObject()) {
-            return;
-        }
-        ObjectNode object = (ObjectNode) node;
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            JsonNode v = e.getValue();
-            if ((name.contains("password") || name.equals("token")) && v.isTextual()
-                    && !v.asText().isEmpty()) {
-                e.setValue(TextNode.valueOf("****"));
-            } else {
-                mask(v);
-            }
-        }
     }
 }

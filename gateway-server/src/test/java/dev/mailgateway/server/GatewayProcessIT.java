@@ -64,7 +64,7 @@ class GatewayProcessIT {
 
     @Test
     void configErrorExitsTwoWithoutStackTraceAtCheckAndAtStart() throws Exception {
-        Files.writeString(dir.resolve("config.json"), "{\"smtpPort\": 70000}");
+        Files.writeString(dir.resolve("config.json"), "{\"smtpPort\": \"twenty-five\"}");
         for (String[] args : new String[][] {{"--check-config"}, {}}) {
             GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), args);
             assertThat(r.exitCode()).as(r.output()).isEqualTo(2);

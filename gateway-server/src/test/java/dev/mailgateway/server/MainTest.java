@@ -102,6 +102,26 @@ class MainTest {
     }
 
     @Test
+    void environmentOverridesTheFileInCheckConfig() throws Exception {
+        Path file = write("gw.json", "{\"smtpPort\": 2600, \"security\": {\"requireAuth\": false}}");
+        int code = run(Map.of("SMTP_PORT", "2601", "RATE_LIMITS_MAX_PER_HOUR", "42",
+                "DEFAULT_PASSWORD", "from-env"), "--config", file.toString(), "--check-config");
+
+        assertThat(code).as(err()).isZero();
+        JsonNode json = JsonMapper.builder().build().readTree(out());
+        assertThat(json.get("smtpPort").asInt()).isEqualTo(2601);
+        assertThat(json.get("rateLimits").get("maxPerHour").asInt()).isEqualTo(42);
+        assertThat(json.get("defaultPassword").asText()).isEqualTo("****");
+        assertThat(out()).doesNotContain("from-env");
+    }
+
+    @Test
+    void badEnvironmentValueExitsTwoNamingTheVariable() {
+        assertThat(run(Map.of("SMTP_PORT", "twenty-five"), "--check-config")).isEqualTo(2);
+        assertThat(err()).startsWith("config error: ").contains("SMTP_PORT").doesNotContain("\tat ");
+    }
+
+    @Test
     void implicitConfigJsonInWorkingDirectoryIsUsed() throws Exception {
         write("config.json", "{\"smtpPort\": 2700, \"security\": {\"requireAuth\": false}}");
         assertThat(run(Map.of(), "--check-config")).as(err()).isZero();
@@ -110,10 +130,16 @@ class MainTest {
     }
 
     @Test
-    void noFileAnywhereMeansBuiltInDefaults() {
+    void noFileAnywhereMeansBuiltInDefaults() throws Exception {
         // the spec's defaults (requireAuth true, no credentials) refuse to start, and say how to fix it
         assertThat(run(Map.of(), "--check-config")).isEqualTo(2);
         assertThat(err()).contains("security.requireAuth").contains("DEFAULT_USERNAME");
+
+        errBytes.reset();
+        assertThat(run(Map.of("DEFAULT_USERNAME", "u", "DEFAULT_PASSWORD", "p"), "--check-config"))
+                .as(err()).isZero();
+        assertThat(JsonMapper.builder().build().readTree(out()).get("smtpPort").asInt()).isEqualTo(25);
+        assertThat(err()).contains("built-in defaults");
     }
 
     @Test
