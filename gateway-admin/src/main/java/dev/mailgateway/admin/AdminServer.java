@@ -80,7 +80,7 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(initializer);
         try {
             serverChannel = bootstrap.bind(host, port).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
             throw new IllegalStateException("admin: cannot listen on " + host + ":" + port
                     + " (adminHost, healthCheckPort): " + e.getMessage(), e);
         }

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +37,9 @@ final class InMemoryFailedStore implements FailedStore {
     final List<String> completionThreads = new CopyOnWriteArrayList<>();
     /** When set, every call fails with this. */
     volatile RuntimeException failure;
+    /** When set, every call counts {@link #entered} down, then waits (at most 10 s) for this. */
+    volatile CountDownLatch gate;
+    final CountDownLatch entered = new CountDownLatch(1);
 
     void put(FailedMessage m) {
         synchronized (messages) {
@@ -45,6 +50,15 @@ final class InMemoryFailedStore implements FailedStore {
     private <T> CompletableFuture<T> async(Supplier<T> work) {
         return CompletableFuture.supplyAsync(() -> {
             completionThreads.add(Thread.currentThread().getName());
+            CountDownLatch g = gate;
+            if (g != null) {
+                entered.countDown();
+                try {
+                    g.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             RuntimeException f = failure;
             if (f != null) {
                 throw f;
