@@ -161,8 +161,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "internal error: " + cause.getClass().getSimpleName());
         }
         int code = response.status().code();
-        // after a 4xx for a broken or refused request the connection's state is unknown: close
-        boolean keepAlive = exchange.keepAlive && code != 400 && code != 403 && code != 413;
+        // exchange.keepAlive is false after a decoder failure (the stream's framing is lost);
+        // a refused peer has no business keeping a connection either
+        boolean keepAlive = exchange.keepAlive && code != 403;
         HttpVersion version = exchange.version == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         FullHttpResponse http = new DefaultFullHttpResponse(version, response.status(),
                 Unpooled.wrappedBuffer(response.body()));

@@ -2,6 +2,7 @@ package dev.mailgateway.admin;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpMessage;
@@ -22,6 +23,19 @@ final class AdminRequestAggregator extends HttpObjectAggregator {
 
     AdminRequestAggregator(int maxContentLength) {
         super(maxContentLength);
+    }
+
+    /**
+     * {@code Expect: 100-continue} with a declared length over the limit: no interim answer,
+     * so the aggregator goes on to {@link #handleOversizedMessage} and the client gets the same
+     * JSON 413 (RFC 9110 section 10.1.1 lets a server answer with a final status instead of 100).
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        if (isContentLengthInvalid(start, maxContentLength)) {
+            return null;
+        }
+        return super.newContinueResponse(start, maxContentLength, pipeline);
     }
 
     @Override

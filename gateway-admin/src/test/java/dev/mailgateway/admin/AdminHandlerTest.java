@@ -178,6 +178,43 @@ class AdminHandlerTest {
     }
 
     @Test
+    void expectContinueOverTheLimitGetsTheJson413InsteadOf100() {
+        admin = new AdminTestServer();
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("POST /admin/retry-failed HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 1000000\r\n\r\n");
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(json(r).get("error").asText()).contains("too large");
+        }
+    }
+
+    @Test
+    void expectContinueWithinTheLimitGets100ThenTheAnswer() {
+        admin = new AdminTestServer();
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("POST /admin/retry-failed HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 2\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(100);
+            raw.send("{}");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void badIdIs400ButTheConnectionStaysOpen() {
+        admin = new AdminTestServer();
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("GET /admin/failed/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(400);
+            raw.send("GET /admin/failed/../../health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(400);
+            raw.send(GET_HEALTH);
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void chunkedBodyOverTheLimitIs413() {
         admin = new AdminTestServer();
         try (RawHttp raw = new RawHttp(admin.address)) {
