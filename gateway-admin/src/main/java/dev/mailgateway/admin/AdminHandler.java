@@ -137,7 +137,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return done(AdminResponse.error(HttpResponseStatus.FORBIDDEN,
                     "forbidden: address not in security.adminAllowedNetworks"));
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path;
+        try {
+            path = new QueryStringDecoder(request.uri()).path();
+        } catch (IllegalArgumentException e) { // bad percent-encoding such as %zz
+            return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed path"));
+        }
         if (AdminAccess.isAdminPath(path)
                 && !access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
             log.info("admin [{}] refused {} {}: missing or wrong bearer token", conn, request.method(), path);

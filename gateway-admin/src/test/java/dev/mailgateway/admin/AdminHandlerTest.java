@@ -123,6 +123,17 @@ class AdminHandlerTest {
     }
 
     @Test
+    void badPercentEncodingIs400() {
+        admin = new AdminTestServer();
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("GET /admin/failed/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(json(r).get("error").asText()).contains("malformed path");
+        }
+    }
+
+    @Test
     void queryStringIsIgnoredForRouting() {
         admin = new AdminTestServer();
         assertThat(admin.get("/health?verbose=1").statusCode()).isEqualTo(200);
