@@ -62,13 +62,13 @@ final class AdminRouter {
         }
         QueueId id = QueueId.parse(idText);
         if (action == null) {
-            if (HttpMethod.GET.equals(method)) {
+            if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
                 return failed.get(id);
             }
             if (HttpMethod.DELETE.equals(method)) {
                 return failed.delete(id);
             }
-            return now(AdminResponse.methodNotAllowed("GET, DELETE"));
+            return now(AdminResponse.methodNotAllowed("GET, HEAD, DELETE"));
         }
         if (action.equals("retry")) {
             return only(HttpMethod.POST, method, () -> failed.retry(id));
@@ -76,9 +76,17 @@ final class AdminRouter {
         return now(AdminResponse.notFound("no such path: " + FAILED_ITEM_PREFIX + rest));
     }
 
+    /**
+     * Runs the endpoint when the method is the allowed one, else 405. A GET endpoint also
+     * answers HEAD (RFC 9110 section 9.3.2); the codec leaves the body out.
+     */
     private static CompletableFuture<AdminResponse> only(HttpMethod allowed, HttpMethod method,
             Supplier<CompletableFuture<AdminResponse>> endpoint) {
-        return allowed.equals(method) ? endpoint.get() : now(AdminResponse.methodNotAllowed(allowed.name()));
+        boolean get = HttpMethod.GET.equals(allowed);
+        if (allowed.equals(method) || (get && HttpMethod.HEAD.equals(method))) {
+            return endpoint.get();
+        }
+        return now(AdminResponse.methodNotAllowed(get ? "GET, HEAD" : allowed.name()));
     }
 
     private static CompletableFuture<AdminResponse> now(AdminResponse response) {

@@ -294,6 +294,53 @@ class AdminHandlerTest {
     }
 
     @Test
+    void headAnswersLikeGetWithoutABodyAndKeepsTheConnection() {
+        admin = new AdminTestServer();
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("HEAD /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            RawHttp.Response head = raw.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
+            assertThat(Integer.parseInt(head.header("Content-Length"))).isPositive();
+            // had a body been sent, this would read it as the next status line
+            raw.send(GET_HEALTH);
+            RawHttp.Response get = raw.read();
+            assertThat(get.status()).isEqualTo(200);
+            assertThat(json(get).get("status").asText()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void anEndpointThatThrowsGives500AndTheConnectionStaysUsable() {
+        admin = new AdminTestServer();
+        admin.spool.failure = new IllegalStateException("spool exploded");
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send(GET_HEALTH);
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(json(r).get("error").asText()).isEqualTo("internal error: IllegalStateException");
+            admin.spool.failure = null;
+            raw.send(GET_HEALTH);
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheStoreAnswersDoesNotDisturbTheServer() throws Exception {
+        admin = new AdminTestServer();
+        CountDownLatch gate = new CountDownLatch(1);
+        admin.failed.gate = gate;
+        try (RawHttp raw = new RawHttp(admin.address)) {
+            raw.send("POST /admin/retry-failed HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n");
+            assertThat(admin.failed.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        gate.countDown(); // the answer now completes for a closed connection
+        admin.failed.gate = null;
+        assertThat(admin.get("/admin/failed").statusCode()).isEqualTo(200);
+        assertThat(admin.get("/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void http10AndConnectionCloseEndTheConnectionAfterTheAnswer() {
         admin = new AdminTestServer();
         try (RawHttp raw = new RawHttp(admin.address)) {

@@ -144,7 +144,7 @@ class FailedEndpointTest {
     void wrongMethodsOnOneMessageAre405() {
         HttpResponse<String> put = admin.post("/admin/failed/" + first.id().value());
         assertThat(put.statusCode()).isEqualTo(405);
-        assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, DELETE");
         HttpResponse<String> getRetry = admin.get("/admin/failed/" + first.id().value() + "/retry");
         assertThat(getRetry.statusCode()).isEqualTo(405);
         assertThat(getRetry.headers().firstValue("Allow")).hasValue("POST");

@@ -109,7 +109,7 @@ class HealthEndpointTest {
         admin = new AdminTestServer();
         HttpResponse<String> r = admin.post("/health");
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
         assertThat(AdminTestServer.json(r).get("error").asText()).contains("not allowed");
     }
 }

@@ -17,6 +17,8 @@ final class InMemorySpool implements Spool {
     final List<SpooledMessage> live = new CopyOnWriteArrayList<>();
     volatile long freeDiskMb = 8192;
     volatile boolean writable = true;
+    /** When set, liveCount() throws it. */
+    volatile RuntimeException failure;
 
     @Override
     public List<SpooledMessage> recover() {
@@ -42,6 +44,10 @@ final class InMemorySpool implements Spool {
 
     @Override
     public int liveCount() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
         return live.size();
     }
 

@@ -138,6 +138,6 @@ class PrometheusEndpointTest {
     void onlyGetIsAllowed() {
         HttpResponse<String> r = admin.delete("/metrics/prometheus");
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
     }
 }

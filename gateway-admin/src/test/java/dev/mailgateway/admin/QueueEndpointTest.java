@@ -82,6 +82,6 @@ class QueueEndpointTest {
     void onlyGetIsAllowed() {
         HttpResponse<String> r = admin.post("/admin/queue");
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
     }
 }

@@ -62,6 +62,15 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response (status line, headers, Content-Length body). */
     Response read() {
+        return read(true);
+    }
+
+    /** Reads the answer to a HEAD request: status line and headers, never a body. */
+    Response readHead() {
+        return read(false);
+    }
+
+    private Response read(boolean withBody) {
         try {
             String status = line();
             if (status == null) {
@@ -73,7 +82,7 @@ final class RawHttp implements AutoCloseable {
                 int colon = h.indexOf(':');
                 headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
             }
-            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            int length = withBody ? Integer.parseInt(headers.getOrDefault("content-length", "0")) : 0;
             byte[] body = in.readNBytes(length);
             return new Response(code, headers, new String(body, StandardCharsets.UTF_8));
         } catch (IOException e) {
