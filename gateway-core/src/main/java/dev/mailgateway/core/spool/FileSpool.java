@@ -78,6 +78,7 @@ public final class FileSpool implements Spool {
     private final ConcurrentSkipListMap<QueueId, SpoolEntry> live = new ConcurrentSkipListMap<>();
     private final Thread writer;
     private final long firstNewSeq;
+    private final FileChannel lockChannel;
     private volatile int liveCount;
     private volatile boolean writable = true;
     private volatile boolean closed;
@@ -109,6 +110,7 @@ public final class FileSpool implements Spool {
         this.metrics = metrics;
         try {
             Files.createDirectories(spoolDir);
+            this.lockChannel = lock(spoolDir);
             this.fileStore = Files.getFileStore(spoolDir);
             long maxSeq = -1;
             try (var files = Files.list(spoolDir)) {
@@ -122,11 +124,32 @@ public final class FileSpool implements Spool {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
         refreshDisk(System.nanoTime());
+        nextProbeAt = System.nanoTime();
+        if (!Files.isWritable(spoolDir)) {
+            writable = false; // the writer probes until it can create a segment
+            log.error("spool {}: directory is not writable", spoolDir);
+        }
         metrics.gauge(GatewayMetrics.SPOOL_LIVE, this::liveCount);
         metrics.gauge(GatewayMetrics.DISK_FREE_MB, this::freeDiskMb);
         this.writer = new Thread(this::writerLoop, "spool-writer");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** Two spools writing one directory would corrupt each other: hold an exclusive lock. */
+    private static FileChannel lock(Path dir) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve("spool.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            if (ch.tryLock() != null) {
+                return ch;
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // held by another FileSpool of this JVM
+        }
+        ch.close();
+        throw new IllegalStateException("spool directory " + dir
+                + " is in use by another gateway (spool.lock is held); close that spool first");
     }
 
     // ---------------------------------------------------------------- public API (any thread)
@@ -714,6 +737,11 @@ public final class FileSpool implements Spool {
         IllegalStateException closedError = new IllegalStateException("spool is closed");
         while ((op = ops.poll()) != null) {
             op.fail(closedError);
+        }
+        try {
+            lockChannel.close(); // releases the lock
+        } catch (IOException e) {
+            log.warn("spool {}: cannot release spool.lock: {}", dir, e.toString());
         }
         log.info("spool {}: closed with {} live messages", dir, liveCount);
         stop.done.complete(null);

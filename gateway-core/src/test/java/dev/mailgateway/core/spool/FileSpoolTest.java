@@ -355,6 +355,15 @@ class FileSpoolTest {
     }
 
     @Test
+    void aSecondSpoolOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
+        FileSpool first = spool(true);
+        assertThatThrownBy(() -> new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");
+        first.close();
+        track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics())).recover();
+    }
+
+    @Test
     void registersLiveAndDiskGauges() throws Exception {
         FileSpool spool = spool(false);
         spool.recover();
