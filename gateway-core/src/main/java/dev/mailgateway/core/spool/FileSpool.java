@@ -14,10 +14,11 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileSpool implements Spool {
 
-    private static final Logger log = LoggerFactory.getLogger(FileSpool.class);
+    private static final Logger LOG = LoggerFactory.getLogger(FileSpool.class);
 
     static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     /** Contents under this size stay in memory while live (no disk read for the relay). */
@@ -62,13 +63,11 @@ public final class FileSpool implements Spool {
     static final long DEFAULT_CACHE_BUDGET = 64L << 20;
     private static final int MAX_BATCH_OPS = 4096;
     private static final long MAX_BATCH_BYTES = 16L << 20;
-    private static final int STAGING_BYTES = 1 << 20;
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     // any thread
     private final Path dir;
-    private final boolean fsync;
     private final long segmentBytes;
     private final long cacheBudget;
     private final GatewayMetrics metrics;
@@ -85,16 +84,11 @@ public final class FileSpool implements Spool {
     private volatile long freeDiskMb;
 
     // spool-writer thread only
-    private final ArrayDeque<Segment> segments = new ArrayDeque<>();
-    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
-    private Segment current;
-    private long nextSeq;
+    private final SegmentLog segments;
     private long cachedBytes;
     private long diskCheckedAt;
     private long nextProbeAt;
     private boolean recovered;
-    /** Bytes were staged or written since the last force. */
-    private boolean dirty;
 
     public FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics) {
         this(spoolDir, config, metrics, DEFAULT_SEGMENT_BYTES, DEFAULT_CACHE_BUDGET);
@@ -104,7 +98,6 @@ public final class FileSpool implements Spool {
     FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
             long cacheBudget) {
         this.dir = spoolDir;
-        this.fsync = config.fsync();
         this.segmentBytes = segmentBytes;
         this.cacheBudget = cacheBudget;
         this.metrics = metrics;
@@ -119,15 +112,15 @@ public final class FileSpool implements Spool {
                 }
             }
             this.firstNewSeq = maxSeq + 1;
-            this.nextSeq = firstNewSeq;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
+        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics);
         refreshDisk(System.nanoTime());
         nextProbeAt = System.nanoTime();
         if (!Files.isWritable(spoolDir)) {
             writable = false; // the writer probes until it can create a segment
-            log.error("spool {}: directory is not writable", spoolDir);
+            LOG.error("spool {}: directory is not writable", spoolDir);
         }
         metrics.gauge(GatewayMetrics.SPOOL_LIVE, this::liveCount);
         metrics.gauge(GatewayMetrics.DISK_FREE_MB, this::freeDiskMb);
@@ -245,7 +238,7 @@ public final class FileSpool implements Spool {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            log.error("spool {}: close did not finish cleanly", dir, e);
+            LOG.error("spool {}: close did not finish cleanly", dir, e);
         }
     }
 
@@ -291,7 +284,7 @@ public final class FileSpool implements Spool {
                 housekeeping();
             } catch (RuntimeException | Error e) {
                 // never let the writer die: every caller would hang on its future
-                log.error("spool {}: unexpected error in the writer", dir, e);
+                LOG.error("spool {}: unexpected error in the writer", dir, e);
                 for (Op o : batch) {
                     o.fail(e);
                 }
@@ -341,14 +334,9 @@ public final class FileSpool implements Spool {
                 op.fail(e);
             }
         }
-        if (error == null && dirty) {
+        if (error == null) {
             try {
-                flushStaging();
-                dirty = false;
-                if (fsync) {
-                    current.channel.force(false);
-                    metrics.spoolFsyncs.inc();
-                }
+                segments.commit(false); // one force for the whole batch: group commit
             } catch (IOException e) {
                 error = e;
             }
@@ -358,7 +346,7 @@ public final class FileSpool implements Spool {
         } else {
             if (!written.isEmpty() && !writable) {
                 writable = true;
-                log.info("spool {}: writes work again", dir);
+                LOG.info("spool {}: writes work again", dir);
             }
             for (Runnable r : onDurable) {
                 r.run();
@@ -370,11 +358,10 @@ public final class FileSpool implements Spool {
     private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
         ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
         long recordLength = header.remaining() + (long) a.content.length;
-        Segment seg = segmentFor(recordLength);
+        Segment seg = segments.segmentFor(recordLength);
         long contentPosition = seg.size + header.remaining();
-        stage(header);
-        stage(ByteBuffer.wrap(a.content));
-        seg.size += recordLength;
+        segments.write(header);
+        segments.write(ByteBuffer.wrap(a.content));
         onDurable.add(() -> installAppend(a, seg, contentPosition));
     }
 
@@ -419,9 +406,8 @@ public final class FileSpool implements Spool {
         }
         int attempts = Math.max(m.attempts(), o.attempt);
         ByteBuffer record = SpoolRecords.stateRecord(o.id, attempts, m.envelope().recipients(), pending);
-        Segment seg = segmentFor(record.remaining());
-        stage(record);
-        seg.size += record.limit();
+        segments.segmentFor(record.remaining());
+        segments.write(record);
         // memory runs ahead of the disk: if this batch fails the worst case after a crash is
         // a redelivery (at-least-once), never a loss
         e.message = new SpooledMessage(m.envelope(), pending, attempts);
@@ -447,7 +433,7 @@ public final class FileSpool implements Spool {
         try {
             r.done.complete(e.segment.read(e.contentPosition, e.contentLength));
         } catch (IOException ex) {
-            log.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
+            LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
             r.done.completeExceptionally(ex);
         }
     }
@@ -461,97 +447,13 @@ public final class FileSpool implements Spool {
         }
     }
 
-    /** The segment the next record of {@code length} bytes goes to, rolling over when full. */
-    private Segment segmentFor(long length) throws IOException {
-        if (current != null && current.size > SpoolRecords.SEGMENT_HEADER
-                && current.size + length > segmentBytes) {
-            flushStaging();
-            if (fsync) {
-                current.channel.force(false);
-                metrics.spoolFsyncs.inc();
-            }
-            current = null; // sealed; stays open for reads until deleted
-        }
-        if (current == null) {
-            openSegment();
-        }
-        return current;
-    }
-
-    private void openSegment() throws IOException {
-        long seq = nextSeq++; // a name that failed once is never retried
-        Path path = dir.resolve(Segment.fileName(seq));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            writeFully(ch, ByteBuffer.wrap(SpoolRecords.MAGIC));
-            if (fsync) {
-                ch.force(true);
-                forceDirectory();
-            }
-        } catch (IOException e) {
-            ch.close();
-            Files.deleteIfExists(path);
-            throw e;
-        }
-        Segment s = new Segment(seq, path, ch, SpoolRecords.SEGMENT_HEADER);
-        segments.addLast(s);
-        current = s;
-        log.debug("spool {}: opened segment {}", dir, s);
-    }
-
-    private void forceDirectory() throws IOException {
-        // the new file's directory entry must be durable too, or a power loss may lose the file
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
-    private void stage(ByteBuffer src) throws IOException {
-        dirty = true;
-        while (src.hasRemaining()) {
-            if (staging.position() == 0 && src.remaining() >= STAGING_BYTES) {
-                writeFully(current.channel, src); // large content: no copy into staging
-                return;
-            }
-            int n = Math.min(src.remaining(), staging.remaining());
-            ByteBuffer part = src.duplicate();
-            part.limit(part.position() + n);
-            staging.put(part);
-            src.position(src.position() + n);
-            if (!staging.hasRemaining()) {
-                flushStaging();
-            }
-        }
-    }
-
-    private void flushStaging() throws IOException {
-        if (staging.position() == 0) {
-            return;
-        }
-        staging.flip();
-        try {
-            writeFully(current.channel, staging);
-        } finally {
-            staging.clear();
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
     private void onWriteError(IOException error, List<Op> failed) {
         metrics.spoolWriteErrors.inc();
         writable = false;
         nextProbeAt = System.nanoTime() + SECOND_NANOS;
-        staging.clear();
-        dirty = false;
-        log.error("spool {}: write failed in segment {}: {}; {} pending writes refused, "
-                + "probing every second", dir, current, error.toString(), failed.size());
-        current = null; // sealed: it may end in a torn record; the next write opens a new one
+        LOG.error("spool {}: write failed in segment {}: {}; {} pending writes refused, "
+                + "probing every second", dir, segments.current(), error.toString(), failed.size());
+        segments.sealAfterError(); // it may end in a torn record; the next write opens a new segment
         IOException cause = new IOException("spool write failed: " + error.getMessage(), error);
         for (Op op : failed) {
             op.fail(cause);
@@ -576,20 +478,18 @@ public final class FileSpool implements Spool {
         try {
             freeDiskMb = fileStore.getUsableSpace() >> 20;
         } catch (IOException e) {
-            log.warn("spool {}: cannot read free disk space: {}", dir, e.toString());
+            LOG.warn("spool {}: cannot read free disk space: {}", dir, e.toString());
         }
     }
 
     private void probe(long now) {
         try {
-            if (current == null) {
-                openSegment();
-            }
+            segments.ensureOpen();
             writable = true;
-            log.info("spool {}: writable again (segment {})", dir, current);
+            LOG.info("spool {}: writable again (segment {})", dir, segments.current());
         } catch (IOException e) {
             nextProbeAt = now + SECOND_NANOS;
-            log.debug("spool {}: still not writable: {}", dir, e.toString());
+            LOG.debug("spool {}: still not writable: {}", dir, e.toString());
         }
     }
 
@@ -601,27 +501,17 @@ public final class FileSpool implements Spool {
      */
     private void reclaimSegments() {
         for (int guard = 0; guard < 10_000; guard++) {
-            Segment first = segments.peekFirst();
-            if (first == null || first == current) {
+            Segment first = segments.first();
+            if (first == null || first == segments.current()) {
                 return;
             }
             if (first.live == 0) {
-                deleteSegment(segments.pollFirst());
+                segments.deleteFirst();
                 continue;
             }
-            if (segments.size() < 3 || first.liveBytes > segmentBytes / 8 || !copyForward(first)) {
+            if (segments.count() < 3 || first.liveBytes > segmentBytes / 8 || !copyForward(first)) {
                 return;
             }
-        }
-    }
-
-    private void deleteSegment(Segment s) {
-        try {
-            s.channel.close();
-            Files.deleteIfExists(s.path);
-            log.debug("spool {}: deleted segment {}", dir, s);
-        } catch (IOException e) {
-            log.warn("spool {}: cannot delete segment {}: {}", dir, s, e.toString());
         }
     }
 
@@ -639,11 +529,10 @@ public final class FileSpool implements Spool {
                 byte[] content = e.cached != null ? e.cached : from.read(e.contentPosition, e.contentLength);
                 ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
                 long recordLength = header.remaining() + (long) content.length;
-                Segment to = segmentFor(recordLength);
+                Segment to = segments.segmentFor(recordLength);
                 long contentPosition = to.size + header.remaining();
-                stage(header);
-                stage(ByteBuffer.wrap(content));
-                to.size += recordLength;
+                segments.write(header);
+                segments.write(ByteBuffer.wrap(content));
                 relocate.add(() -> {
                     release(e);
                     e.segment = to;
@@ -656,18 +545,13 @@ public final class FileSpool implements Spool {
                     to.liveBytes += content.length;
                 });
             }
-            if (current != null) {
-                flushStaging();
-                dirty = false;
-                current.channel.force(false); // always: the source is deleted next
-                metrics.spoolFsyncs.inc();
-            }
+            segments.commit(true); // always forced: the source is deleted next
         } catch (IOException e) {
             onWriteError(e, List.of());
             return false;
         }
         relocate.forEach(Runnable::run);
-        log.info("spool {}: copied {} live messages forward from segment {}", dir, movers.size(), from);
+        LOG.info("spool {}: copied {} live messages forward from segment {}", dir, movers.size(), from);
         return true;
     }
 
@@ -676,31 +560,14 @@ public final class FileSpool implements Spool {
             throw new IllegalStateException("recover() was already called");
         }
         recovered = true;
-        List<Segment> old = new ArrayList<>();
-        java.util.Map<QueueId, SpoolEntry> found = new java.util.HashMap<>();
+        Map<QueueId, SpoolEntry> found = new HashMap<>();
+        List<Segment> old;
         try {
-            List<Path> files = new ArrayList<>();
-            try (var list = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) list::iterator) {
-                    long seq = Segment.parseSeq(p.getFileName().toString());
-                    if (seq >= 0 && seq < firstNewSeq) {
-                        files.add(p);
-                    }
-                }
-            }
-            files.sort(null);
-            for (Path p : files) {
-                Segment s = SegmentScanner.scan(p, found);
-                if (s != null) {
-                    old.add(s);
-                }
-            }
+            old = SegmentScanner.scanAll(dir, firstNewSeq, found);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the spool directory " + dir, e);
         }
-        for (int i = old.size() - 1; i >= 0; i--) {
-            segments.addFirst(old.get(i));
-        }
+        segments.addRecovered(old);
         List<SpooledMessage> out = new ArrayList<>(found.size());
         for (SpoolEntry e : found.values()) {
             e.segment.live++;
@@ -713,26 +580,12 @@ public final class FileSpool implements Spool {
             out.add(e.message);
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
-        log.info("spool {}: recovered {} live messages from {} segments", dir, out.size(), old.size());
+        LOG.info("spool {}: recovered {} live messages from {} segments", dir, out.size(), old.size());
         return out; // dead segments are reclaimed by the housekeeping after this batch
     }
 
     private void shutDownWriter(Stop stop) {
-        try {
-            if (current != null) {
-                flushStaging();
-                current.channel.force(false);
-            }
-        } catch (IOException e) {
-            log.error("spool {}: final flush failed: {}", dir, e.toString());
-        }
-        for (Segment s : segments) {
-            try {
-                s.channel.close();
-            } catch (IOException e) {
-                log.warn("spool {}: cannot close segment {}: {}", dir, s, e.toString());
-            }
-        }
+        segments.close();
         Op op;
         IllegalStateException closedError = new IllegalStateException("spool is closed");
         while ((op = ops.poll()) != null) {
@@ -741,9 +594,9 @@ public final class FileSpool implements Spool {
         try {
             lockChannel.close(); // releases the lock
         } catch (IOException e) {
-            log.warn("spool {}: cannot release spool.lock: {}", dir, e.toString());
+            LOG.warn("spool {}: cannot release spool.lock: {}", dir, e.toString());
         }
-        log.info("spool {}: closed with {} live messages", dir, liveCount);
+        LOG.info("spool {}: closed with {} live messages", dir, liveCount);
         stop.done.complete(null);
     }
 

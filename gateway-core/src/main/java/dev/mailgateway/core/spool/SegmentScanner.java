@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,32 @@ final class SegmentScanner {
     private static final Logger log = LoggerFactory.getLogger(SegmentScanner.class);
 
     private SegmentScanner() {
+    }
+
+    /**
+     * Replays every segment numbered below {@code endSeq}, oldest first.
+     *
+     * @return the usable segments, oldest first
+     */
+    static List<Segment> scanAll(Path dir, long endSeq, Map<QueueId, SpoolEntry> entries) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (var list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                long seq = Segment.parseSeq(p.getFileName().toString());
+                if (seq >= 0 && seq < endSeq) {
+                    files.add(p);
+                }
+            }
+        }
+        files.sort(null); // zero-padded names sort by sequence
+        List<Segment> segments = new ArrayList<>(files.size());
+        for (Path p : files) {
+            Segment s = scan(p, entries);
+            if (s != null) {
+                segments.add(s);
+            }
+        }
+        return segments;
     }
 
     /**
