@@ -496,8 +496,9 @@ public final class FileSpool implements Spool {
     /**
      * Deletes segments oldest first once they hold no live message. Deletion goes in order
      * because the STATE record that made a message final may sit in a later segment: deleting
-     * that later segment first would bring the message back to life at the next recovery. A sealed old segment whose few live messages hold at most
-     * 1/8 of a segment is compacted: its live messages are copied forward, then it is deleted.
+     * that later segment first would bring the message back to life at the next recovery.
+     * A sealed old segment whose few live messages hold at most 1/8 of a segment is
+     * compacted: its live messages are copied forward, then it is deleted.
      */
     private void reclaimSegments() {
         for (int guard = 0; guard < 10_000; guard++) {

@@ -271,7 +271,10 @@ class FileSpoolTest {
         FileSpool spool = smallSegments(2048);
         spool.recover();
         QueueId straggler = ids.next();
-        join(spool.append(envelope(straggler, "slow@example.com"), content(straggler)));
+        join(spool.append(envelope(straggler, "fast@example.com", "slow@example.com"), content(straggler)));
+        join(spool.recordOutcomes(straggler, 1, List.of(
+                new RecipientOutcome("fast@example.com", DeliveryStatus.DELIVERED, "250 ok"),
+                new RecipientOutcome("slow@example.com", DeliveryStatus.DEFERRED, "451 later"))));
         Path firstSegment = segmentFiles().get(0);
         for (int i = 0; i < 40; i++) {
             QueueId id = ids.next();
@@ -279,14 +282,15 @@ class FileSpoolTest {
             join(spool.recordOutcomes(id, 1, List.of(
                     new RecipientOutcome("r@example.com", DeliveryStatus.DELIVERED, "250 ok"))));
         }
-        join(spool.recordOutcomes(straggler, 1, List.of(
-                new RecipientOutcome("slow@example.com", DeliveryStatus.DEFERRED, "451 later"))));
 
         assertThat(await(() -> !Files.exists(firstSegment), 5000)).isTrue();
+        join(spool.recordOutcomes(straggler, 2, List.of(
+                new RecipientOutcome("slow@example.com", DeliveryStatus.DEFERRED, "451 later"))));
         assertThat(join(spool.readContent(straggler))).isEqualTo(content(straggler));
         List<SpooledMessage> recovered = reopen(spool).recover();
         assertThat(recovered).extracting(SpooledMessage::id).containsExactly(straggler);
-        assertThat(recovered.get(0).attempts()).isEqualTo(1);
+        assertThat(recovered.get(0).pendingRecipients()).containsExactly("slow@example.com");
+        assertThat(recovered.get(0).attempts()).isEqualTo(2);
     }
 
     @Test
@@ -361,6 +365,21 @@ class FileSpoolTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");
         first.close();
         track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics())).recover();
+    }
+
+    @Test
+    void withFsyncOffAppendsAreAcknowledgedWithoutForcing() throws Exception {
+        FileSpool spool = spool(false);
+        spool.recover();
+        List<QueueId> written = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            QueueId id = ids.next();
+            join(spool.append(envelope(id, "r@example.com"), content(id)));
+            written.add(id);
+        }
+        assertThat(metrics.spoolAppends.getCount()).isEqualTo(20);
+        assertThat(metrics.spoolFsyncs.getCount()).isZero();
+        assertThat(reopen(spool).recover()).extracting(SpooledMessage::id).containsExactlyElementsOf(written);
     }
 
     @Test
