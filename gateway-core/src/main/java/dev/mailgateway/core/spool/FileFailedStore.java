@@ -17,10 +17,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,6 +55,8 @@ public final class FileFailedStore implements FailedStore {
 
     // failed-store thread only (filled by the constructor before the executor runs anything)
     private final Map<QueueId, Long> versions = new HashMap<>();
+    /** Ids handed to the ingress and not yet answered: never two re-sends of one id at once. */
+    private final Set<QueueId> resending = new HashSet<>();
     private long nextVersion;
     private boolean retryRunning;
     private ScheduledFuture<?> periodic;
@@ -247,6 +251,9 @@ public final class FileFailedStore implements FailedStore {
 
     /** Starts one re-send; the future says whether a message was re-queued. */
     private CompletableFuture<Boolean> resend(QueueId id) {
+        if (resending.contains(id)) {
+            return CompletableFuture.completedFuture(false); // a re-send of it is under way
+        }
         Optional<FailedMessage> found = read(id, true);
         if (found.isEmpty()) {
             return CompletableFuture.completedFuture(false);
@@ -255,7 +262,16 @@ public final class FileFailedStore implements FailedStore {
         long version = versions.getOrDefault(id, -1L);
         Envelope envelope = new Envelope(id, m.from(), m.to(), m.receivedAt(), "", "", "",
                 m.smtpUtf8(), m.eightBit());
-        return ingress.accept(envelope, m.content()).thenApplyAsync(q -> {
+        resending.add(id);
+        CompletableFuture<QueueId> accepted;
+        try {
+            accepted = ingress.accept(envelope, m.content());
+        } catch (RuntimeException e) {
+            resending.remove(id);
+            return CompletableFuture.failedFuture(e);
+        }
+        accepted.whenCompleteAsync((q, err) -> resending.remove(id), executor);
+        return accepted.thenApplyAsync(q -> {
             // spooled again: the file may go, unless a newer failure was stored meanwhile
             if (versions.getOrDefault(id, -1L) == version) {
                 try {

@@ -150,6 +150,8 @@ class FileFailedStoreTest {
         assertThat(file).exists(); // not spooled yet: the file stays
         assertThat(retried).isNotDone();
 
+        assertThat(join(store.retry(id))).as("a second re-send while the first is under way").isFalse();
+        assertThat(ingress.envelopes).hasSize(1);
         ingress.pending.poll().complete(id);
 
         assertThat(join(retried)).isTrue();
