@@ -170,7 +170,10 @@ public final class FileSpool implements Spool {
         return done;
     }
 
-    /** {@inheritDoc} The returned array is shared with the spool's cache: do not modify it. */
+    /**
+     * {@inheritDoc} A cached content returns an already completed future (no thread hop);
+     * the array is shared with the spool's cache: do not modify it.
+     */
     @Override
     public CompletableFuture<byte[]> readContent(QueueId id) {
         SpoolEntry e = live.get(id);
