@@ -1,18 +1,30 @@
 package dev.mailgateway.server;
 
+import dev.mailgateway.admin.AdminServer;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
+import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
+import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.core.spool.FileFailedStore;
+import dev.mailgateway.core.spool.FileSpool;
+import dev.mailgateway.core.spool.SpoolHealthCheck;
+import dev.mailgateway.core.spool.SpoolingIngress;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -24,13 +36,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Life cycle: construct (creates the components, opens nothing to the network), then
  * {@link #start()} once (recovers the spool, starts the relay, dispatches recovered mail, binds
- * the listeners), then {@link #close()} once (idempotent; reverse order: admin, SMTP with
- * {@code smtp.shutdownGraceSec} for in-flight transactions, relay, failed store, spool (last
- * fsync), event loop groups).
+ * the listeners), then {@link #close()} once (idempotent). Shutdown runs in reverse: admin,
+ * SMTP (stop accepting; in-flight transactions get {@code smtp.shutdownGraceSec}), relay
+ * (in-flight deliveries finish or stay in the spool), failed store, spool (last fsync), event
+ * loop groups.
  */
 public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    /** How long the relay's in-flight deliveries may take to finish at shutdown. */
+    static final Duration RELAY_GRACE = Duration.ofSeconds(10);
 
     /** The addresses actually bound (a configured port 0 becomes the real port); admin may be null. */
     public record Bound(InetSocketAddress smtp, InetSocketAddress admin) {
@@ -39,6 +55,7 @@ public final class Gateway implements AutoCloseable {
     private final LiveConfig liveConfig;
     private final GatewayConfig config;
     private final String configSource;
+    private final Path emailsDir;
     private final NettyTransport transport;
     private final GatewayMetrics metrics;
     private final QueueIdGenerator ids;
@@ -47,14 +64,20 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup smtpIoGroup;
     private final EventLoopGroup relayGroup;
     private final EventLoopGroup adminGroup;
-    private final Path emailsDir;
+    private final FileSpool spool;
+    private final SpoolingIngress ingress;
+    private final FileFailedStore failed;
+    // TODO(relay): private final RelayService relay;  (gateway-relay has not landed)
+    // TODO(smtp): private final SmtpServer smtp;        (gateway-smtp has not landed)
+    private final AdminServer admin;
     /** What to close, last created first. */
     private final Deque<Closer> closers = new ArrayDeque<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Creates every component. Nothing listens until {@link #start()}.
+     * Creates every component. Nothing listens and nothing is read from the spool until
+     * {@link #start()}.
      *
      * @param config       the validated configuration
      * @param configSource where it came from, for the start-up log
@@ -76,16 +99,28 @@ public final class Gateway implements AutoCloseable {
             smtpBossGroup = group(1, "smtp-boss");
             smtpIoGroup = group(cores, "smtp-io");
             relayGroup = group(Math.max(1, Math.min(config.workerCount(), cores)), "relay-io");
-            adminGroup = group(1, "admin-io");
-            // TODO(spool, #3): FileSpool(emailsDir/spool) + SpoolingIngress + FileFailedStore
-            //   (+ startPeriodicRetry(retry.failedRetryIntervalMs)) + SpoolHealthCheck, once
-            //   gateway-core's spool lands (docs/architecture.md "Module entry points").
-            // TODO(relay, #5): RelayService(liveConfig, dispatcher, spool, failed, metrics,
-            //   transport, relayGroup) once gateway-relay lands.
-            // TODO(smtp, #4): SmtpServer(liveConfig, ingress, metrics, ids, transport,
-            //   smtpBossGroup, smtpIoGroup) once gateway-smtp lands.
-            // TODO(admin, #6): AdminServer(config, metrics, spool, dispatcher, failed,
-            //   healthChecks, transport, adminGroup) when enableHealthCheck, once gateway-admin lands.
+            adminGroup = config.enableHealthCheck() ? group(1, "admin-io") : null;
+
+            spool = new FileSpool(emailsDir.resolve("spool"), config.spool(), metrics);
+            closers.push(new Closer("spool", spool::close));
+            ingress = new SpoolingIngress(spool, dispatcher, config.spool(), metrics);
+            failed = new FileFailedStore(emailsDir.resolve("failed"), ingress, metrics);
+            closers.push(new Closer("failed store", failed::close));
+            HealthCheck spoolHealth = new SpoolHealthCheck(spool, config.spool());
+
+            // TODO(relay): relay = new RelayService(liveConfig, dispatcher, spool, failed, metrics,
+            //   transport, relayGroup); closer: relay.shutdown(RELAY_GRACE)
+            // TODO(smtp): smtp = new SmtpServer(liveConfig, ingress, metrics, ids, transport,
+            //   smtpBossGroup, smtpIoGroup); closer: ingress.shutdown(), smtp.shutdown(grace)
+            closers.push(new Closer("SMTP", () -> ingress.shutdown()));
+
+            if (config.enableHealthCheck()) {
+                admin = new AdminServer(config, metrics, spool, dispatcher, failed,
+                        List.of(spoolHealth /* TODO(relay): relay.healthCheck() */), transport, adminGroup);
+                closers.push(new Closer("admin", admin::close));
+            } else {
+                admin = null;
+            }
         } catch (RuntimeException e) {
             closeAll();
             throw e;
@@ -101,9 +136,10 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Recovers the spool, starts the relay and dispatches the recovered messages, then binds
-     * the SMTP and admin listeners and logs what runs where.
+     * the SMTP and admin listeners, logging what runs where.
      *
      * @return the bound addresses
+     * @throws IllegalStateException when a listener cannot bind (the caller closes the gateway)
      */
     public Bound start() {
         if (!started.compareAndSet(false, true)) {
@@ -111,26 +147,19 @@ public final class Gateway implements AutoCloseable {
         }
         log.info("config: {}", configSource);
         log.info("transport: {}", transport.name());
-        int recovered = 0;
-        // TODO(spool, relay): List<SpooledMessage> rec = spool.recover(); relay.start();
-        //   rec.forEach(dispatcher::dispatch); recovered = rec.size();
-        log.info("spool: {} recovered message(s) queued for delivery", recovered);
+        List<SpooledMessage> recovered = spool.recover();
+        // TODO(relay): relay.start(); then recovered.forEach(dispatcher::dispatch);
+        log.info("spool: {} recovered message(s) queued for delivery", recovered.size());
         log.info("delivery: {}", deliveryMode(config, emailsDir));
-        InetSocketAddress smtpAddress = null;
-        // TODO(smtp): smtpAddress = smtp.start();
-        if (smtpAddress != null) {
-            log.info("SMTP listening on {}:{} ({})", smtpAddress.getHostString(), smtpAddress.getPort(),
-                    config.tls().enabled() ? "STARTTLS available" : "no TLS");
-        } else {
-            log.warn("SMTP: not wired yet (gateway-smtp has not landed)");
-        }
+        failed.startPeriodicRetry(config.retry().failedRetryIntervalMs());
+
+        InetSocketAddress smtpAddress = null; // TODO(smtp): smtp.start();
+        log.warn("SMTP: not wired yet (gateway-smtp has not landed)");
         InetSocketAddress adminAddress = null;
-        if (config.enableHealthCheck()) {
-            // TODO(admin): adminAddress = admin.start();
-            if (adminAddress != null) {
-                log.info("admin HTTP listening on {}:{} (no TLS)", adminAddress.getHostString(),
-                        adminAddress.getPort());
-            }
+        if (admin != null) {
+            adminAddress = admin.start();
+            log.info("admin HTTP listening on {}:{} (no TLS)", adminAddress.getHostString(),
+                    adminAddress.getPort());
         } else {
             log.info("admin HTTP: disabled (enableHealthCheck is false)");
         }
@@ -163,9 +192,20 @@ public final class Gateway implements AutoCloseable {
         while ((c = closers.poll()) != null) {
             try {
                 c.action.run();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn("shutdown: closing {} failed: {}", c.name, e.toString());
             }
+        }
+    }
+
+    /** Waits for a shutdown step, a little longer than its own grace period. */
+    private static void await(CompletableFuture<Void> step, Duration grace) {
+        try {
+            step.get(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("shutdown step did not complete cleanly: {}", e.toString());
         }
     }
 
@@ -184,6 +224,11 @@ public final class Gateway implements AutoCloseable {
                 .collect(Collectors.joining(", "));
     }
 
-    private record Closer(String name, Runnable action) {
+    private record Closer(String name, ThrowingRunnable action) {
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 }

@@ -124,6 +124,22 @@ class GatewayProcessIT {
     }
 
     @Test
+    void healthcheckExitsZeroAgainstARunningGatewayAndOneOnceStopped() throws Exception {
+        localConfig(0, freePort(), "");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            GatewayProcess.Result up = GatewayProcess.run(dir, Map.of(), "healthcheck");
+            assertThat(up.exitCode()).as(up.output()).isZero();
+            assertThat(up.output()).contains("ok: http://127.0.0.1:");
+            gw.signal("TERM");
+            assertThat(gw.waitForExit(Duration.ofSeconds(40))).isZero();
+        }
+        GatewayProcess.Result down = GatewayProcess.run(dir, Map.of(), "healthcheck");
+        assertThat(down.exitCode()).isEqualTo(1);
+        assertThat(down.output()).contains("connection refused");
+    }
+
+    @Test
     void healthcheckExitsOneAgainstAStoppedGateway() throws Exception {
         localConfig(freePort(), freePort(), "");
         GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "healthcheck");
