@@ -133,9 +133,9 @@ public final class Main {
             return CONFIG_ERROR;
         } catch (RuntimeException e) {
             signals.markStopping();
-            log.error("cannot start: {}", e.toString(), e);
+            log.error("cannot start: {}", e.getMessage());
+            log.debug("cannot start", e);
             gateway.close();
-            err.println("cannot start: " + e.getMessage());
             return FAILED;
         }
         log.info("mail-gateway {} started", version());

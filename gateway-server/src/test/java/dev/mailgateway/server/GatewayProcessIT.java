@@ -140,6 +140,18 @@ class GatewayProcessIT {
     }
 
     @Test
+    void portInUseExitsOneNamingTheAddress() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            localConfig(0, taken.getLocalPort(), "");
+            try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+                assertThat(gw.waitForExit(GatewayProcess.START_TIMEOUT)).as(gw.output()).isEqualTo(1);
+                assertThat(gw.output()).contains("cannot start")
+                        .contains("127.0.0.1:" + taken.getLocalPort()).doesNotContain("\tat ");
+            }
+        }
+    }
+
+    @Test
     void healthcheckExitsOneAgainstAStoppedGateway() throws Exception {
         localConfig(freePort(), freePort(), "");
         GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "healthcheck");
