@@ -113,8 +113,14 @@ public final class Main {
             return CONFIG_ERROR;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        // a TERM during start() waits for it to finish, then stops: never close half-started
+        CountDownLatch startFinished = new CountDownLatch(1);
         Runnable stop = () -> {
             try {
+                startFinished.await();
+                gateway.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 gateway.close();
             } finally {
                 stopped.countDown();
@@ -137,6 +143,8 @@ public final class Main {
             log.debug("cannot start", e);
             gateway.close();
             return FAILED;
+        } finally {
+            startFinished.countDown();
         }
         log.info("mail-gateway {} started", version());
         try {
