@@ -4,6 +4,7 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
@@ -26,6 +27,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,6 +61,7 @@ public final class RelayService {
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
+    private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
     private final boolean local;
     private ExecutorService localWriter;
 
@@ -96,7 +100,7 @@ public final class RelayService {
                     : new SmtpRelayTransport(loop, config, health, connector, metrics);
             DispatchQueue queue = dispatcher.queue(i);
             RelayWorker worker = new RelayWorker(i, loop, queue, dispatcher, spool, failedStore, config, t,
-                    metrics, retryWaiting, Clock.systemUTC());
+                    metrics, retryWaiting, partlyFailed, Clock.systemUTC());
             workers.add(worker);
             queue.bindConsumer(loop, worker::drain);
         }

@@ -6,6 +6,7 @@ import dev.mailgateway.core.config.RetryConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.queue.DispatchQueue;
@@ -57,6 +58,8 @@ public final class RelayWorker {
     private final GatewayMetrics metrics;
     private final AtomicInteger retryWaiting;
     private final Clock clock;
+    /** Messages with a failed recipient and others still pending (shared by workers: retries move). */
+    private final Set<QueueId> partlyFailed;
 
     // loop only
     private final Set<Delivery> inFlight = new HashSet<>();
@@ -70,7 +73,8 @@ public final class RelayWorker {
 
     public RelayWorker(int index, EventLoop loop, DispatchQueue queue, Dispatcher dispatcher, Spool spool,
                        FailedStore failedStore, LiveConfig config, DeliveryTransport transport,
-                       GatewayMetrics metrics, AtomicInteger retryWaiting, Clock clock) {
+                       GatewayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
+                       Clock clock) {
         this.index = index;
         this.loop = loop;
         this.queue = queue;
@@ -82,6 +86,7 @@ public final class RelayWorker {
         this.metrics = metrics;
         this.retryWaiting = retryWaiting;
         this.clock = clock;
+        this.partlyFailed = partlyFailed;
     }
 
     public EventLoop loop() {
@@ -245,9 +250,13 @@ public final class RelayWorker {
         }
         if (deferred != null) {
             metrics.emailsDeferred.inc();
+            if (failed > 0) {
+                partlyFailed.add(m.id());
+            }
         } else {
             metrics.processingTime.update(Duration.between(m.envelope().receivedAt(), now));
-            if (failed == 0) {
+            boolean failedBefore = partlyFailed.remove(m.id());
+            if (failed == 0 && !failedBefore) {
                 metrics.emailsDelivered.inc();
             }
         }

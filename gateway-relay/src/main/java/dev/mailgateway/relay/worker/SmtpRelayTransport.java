@@ -150,6 +150,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
         void transact(int index, int providerIndex, int freshRetries, UpstreamPool pool, UpstreamConnection conn) {
             List<String> rcpts = recipientsOf(index);
             d.onAbort(conn::close);
+            d.relay(pool.provider().address());
             long start = System.nanoTime();
             SmtpTransaction.run(conn, d.message().envelope(), d.content(), rcpts, rc)
                     .addListener((Future<BatchResult> f) -> {
@@ -176,7 +177,6 @@ public final class SmtpRelayTransport implements DeliveryTransport {
                             return;
                         }
                         latencyTimer(pool.provider()).update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                        d.relay(pool.provider().address());
                         d.record(r.outcomes());
                         boolean allDelivered = logBatch(index, pool.provider(), r.outcomes());
                         if (!allDelivered && !continueOnError && index + 1 < batchCount) {
