@@ -43,6 +43,9 @@ public final class ScriptedUpstream implements AutoCloseable {
     public volatile SSLContext startTls;
     public volatile String authUser;
     public volatile String authPass;
+    public volatile String authMechanisms = "PLAIN LOGIN";
+    /** EHLO answered 502 (an old server): the client must fall back to HELO (RFC 5321 4.1.4). */
+    public volatile boolean ehloUnsupported;
     public volatile Function<String, String> rcptReply = r -> "250 2.1.5 Ok";
     public volatile IntFunction<String> dataReply = n -> "250 2.0.0 Ok: queued";
     /** Transactions (1-based, counted over the server) whose body is cut by closing mid-DATA. */
@@ -120,7 +123,9 @@ public final class ScriptedUpstream implements AutoCloseable {
                     return;
                 }
                 String upper = line.toUpperCase(Locale.ROOT);
-                if (upper.startsWith("EHLO")) {
+                if (upper.startsWith("EHLO") && ehloUnsupported) {
+                    reply(out, "502 5.5.2 EHLO not implemented");
+                } else if (upper.startsWith("EHLO")) {
                     List<String> ext = new ArrayList<>();
                     ext.add("scripted.test");
                     if (pipelining) {
@@ -136,7 +141,7 @@ public final class ScriptedUpstream implements AutoCloseable {
                         ext.add("STARTTLS");
                     }
                     if (authUser != null) {
-                        ext.add("AUTH PLAIN LOGIN");
+                        ext.add("AUTH " + authMechanisms);
                     }
                     StringBuilder sb = new StringBuilder();
                     for (int i = 0; i < ext.size(); i++) {
