@@ -57,7 +57,7 @@ public final class RelayService {
     private final GatewayMetrics metrics;
     private final NettyTransport transport;
     private final EventLoopGroup group;
-    private final UpstreamTls tls;
+    private UpstreamTls tls;
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
@@ -67,10 +67,13 @@ public final class RelayService {
 
     public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
                         GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group) {
-        this(config, dispatcher, spool, failedStore, metrics, transport, group, UpstreamTls.system());
+        this(config, dispatcher, spool, failedStore, metrics, transport, group, null);
     }
 
-    /** As above, with a custom TLS client context for upstreams (private CAs, tests). */
+    /**
+     * As above, with a custom TLS client context for upstreams (private CAs, tests); null means
+     * {@link UpstreamTls#system()}, built at start when forwarding.
+     */
     public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
                         GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group,
                         UpstreamTls tls) {
@@ -88,6 +91,9 @@ public final class RelayService {
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
+        if (!local && tls == null) {
+            tls = UpstreamTls.system();
+        }
         UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
         if (local) {
@@ -173,7 +179,9 @@ public final class RelayService {
             return name;
         }
         try {
-            return InetAddress.getLocalHost().getCanonicalHostName();
+            String host = InetAddress.getLocalHost().getCanonicalHostName();
+            // RFC 5321 4.1.3: an address, not a name, goes in brackets
+            return host.matches("[0-9.]+") ? "[" + host + "]" : host.contains(":") ? "[IPv6:" + host + "]" : host;
         } catch (Exception e) {
             return "localhost";
         }
