@@ -52,6 +52,8 @@ public final class ScriptedUpstream implements AutoCloseable {
     public volatile IntFunction<Boolean> dropMidData = n -> false;
     /** Transactions whose end-of-data gets no reply at all (stall). */
     public volatile IntFunction<Boolean> stallAtEndOfData = n -> false;
+    /** Pause before answering end-of-data, in ms. */
+    public volatile long endOfDataDelayMs;
     /** A connection that already served a transaction is closed when its next command arrives. */
     public volatile boolean closeOnReuse;
 
@@ -210,6 +212,13 @@ public final class ScriptedUpstream implements AutoCloseable {
                         }
                         closedByClient.incrementAndGet();
                         return;
+                    }
+                    if (endOfDataDelayMs > 0) {
+                        try {
+                            Thread.sleep(endOfDataDelayMs); // a slow upstream, on its own thread
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
                     String answer = dataReply.apply(n);
                     if (answer.startsWith("2")) {

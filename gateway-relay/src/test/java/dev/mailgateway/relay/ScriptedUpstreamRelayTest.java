@@ -139,7 +139,7 @@ class ScriptedUpstreamRelayTest {
         ScriptedUpstream only = upstream();
         only.greeting = c -> c == 1 ? "421 4.3.2 busy" : "220 ok";
         RelayHarness.Settings s = settings(provider(only.port(), 0));
-        s.retry = new RetryConfig(3, 1_200, 5_000, 2.0, 0);
+        s.retry = new RetryConfig(3, 1_500, 5_000, 2.0, 0); // even with -20% jitter, after the 1 s back-off
         RelayHarness h = relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
