@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * The providers' circuit breaker, shared by every worker: a provider that failed to connect,
  * greet, EHLO, STARTTLS or AUTH is down until {@code relay.providerBackoffSec} has passed, and
  * workers skip it meanwhile. Thread-safe: one concurrent map of down-until times (nanoTime),
- * keyed by host:port.
+ * keyed by provider entry.
  */
 public final class ProviderHealth {
 
@@ -21,7 +21,7 @@ public final class ProviderHealth {
     private record Down(long untilNanos, String reason) {
     }
 
-    private final ConcurrentHashMap<String, Down> down = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProviderConfig, Down> down = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
 
     public ProviderHealth() {
@@ -35,7 +35,7 @@ public final class ProviderHealth {
     /** Marks the provider down for {@code backoffSec}; logs once per trip. Any thread. */
     public void markDown(ProviderConfig provider, int backoffSec, String reason) {
         long until = nanoClock.getAsLong() + backoffSec * 1_000_000_000L;
-        Down previous = down.put(provider.address(), new Down(until, reason));
+        Down previous = down.put(provider, new Down(until, reason));
         if (previous == null) {
             log.warn("provider {} marked down for {}s: {}", provider.address(), backoffSec, reason);
         }
@@ -43,12 +43,12 @@ public final class ProviderHealth {
 
     /** True unless the provider is inside its back-off period. Any thread. */
     public boolean isUp(ProviderConfig provider) {
-        Down d = down.get(provider.address());
+        Down d = down.get(provider);
         if (d == null) {
             return true;
         }
         if (nanoClock.getAsLong() - d.untilNanos() >= 0) {
-            if (down.remove(provider.address(), d)) {
+            if (down.remove(provider, d)) {
                 log.info("provider {} back-off ended, trying it again", provider.address());
             }
             return true;
@@ -66,7 +66,7 @@ public final class ProviderHealth {
             if (isUp(p)) {
                 return List.of();
             }
-            Down d = down.get(p.address());
+            Down d = down.get(p);
             reasons.add(p.address() + " (" + (d == null ? "down" : d.reason()) + ")");
         }
         return List.of("every upstream provider is down: " + String.join(", ", reasons));

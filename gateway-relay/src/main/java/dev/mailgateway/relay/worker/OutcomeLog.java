@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +76,9 @@ public final class OutcomeLog {
             sb.append(" (+").append(rcpts.size() - n).append(" more)");
         }
         sb.append(", relay=").append(relay)
-                .append(", delay=").append(String.format(Locale.ROOT, "%.2f", delay.toNanos() / 1e9)).append('s')
+                .append(", delay=");
+        appendSeconds(sb, delay.toMillis());
+        sb.append('s')
                 .append(", attempt=").append(attempt)
                 .append(", status=").append(word(status))
                 .append(" (").append(clean(reply)).append(')');
@@ -86,6 +87,17 @@ public final class OutcomeLog {
                     .append("\", message-id=").append(headers[1] == null ? "" : clean(headers[1]));
         }
         return sb.toString();
+    }
+
+    /** Seconds with two decimals, without String.format on the hot path. */
+    private static void appendSeconds(StringBuilder sb, long millis) {
+        long centis = Math.max(0, millis) / 10;
+        sb.append(centis / 100).append('.');
+        long frac = centis % 100;
+        if (frac < 10) {
+            sb.append('0');
+        }
+        sb.append(frac);
     }
 
     static String word(DeliveryStatus s) {

@@ -50,6 +50,8 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private final Map<ProviderConfig, UpstreamPool> pools = new HashMap<>();
     private final Map<String, Timer> latency = new HashMap<>();
     private final ScheduledFuture<?> evictor;
+    private GatewayConfig providersOf; // the config providers was computed from (loop only)
+    private List<ProviderConfig> providers = List.of();
     private volatile int openGauge;
     private volatile int idleGauge;
 
@@ -87,7 +89,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
 
         MessageRun(Delivery d, GatewayConfig cfg) {
             this.d = d;
-            this.providers = cfg.effectiveProviders();
+            this.providers = providers(cfg);
             this.rc = cfg.relay();
             this.batchSize = cfg.batchSize();
             this.batchCount = (d.recipients().size() + batchSize - 1) / batchSize;
@@ -233,6 +235,15 @@ public final class SmtpRelayTransport implements DeliveryTransport {
             }
             return ok == outcomes.size();
         }
+    }
+
+    /** effectiveProviders() sorts and allocates: compute once per configuration instance. */
+    private List<ProviderConfig> providers(GatewayConfig cfg) {
+        if (cfg != providersOf) {
+            providers = cfg.effectiveProviders();
+            providersOf = cfg;
+        }
+        return providers;
     }
 
     private UpstreamPool pool(ProviderConfig provider) {
