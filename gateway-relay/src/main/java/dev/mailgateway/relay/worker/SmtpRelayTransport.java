@@ -41,6 +41,8 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private static final Logger log = LoggerFactory.getLogger(SmtpRelayTransport.class);
     /** Reused connections found dead in a row before a batch is deferred instead. */
     private static final int MAX_FRESH_RETRIES = 3;
+    /** Deliveries in flight per pooled connection allowed (see {@link #maxConcurrent()}). */
+    private static final int CONCURRENCY_PER_CONNECTION = 4;
 
     private final EventLoop loop;
     private final LiveConfig config;
@@ -65,9 +67,14 @@ public final class SmtpRelayTransport implements DeliveryTransport {
         this.evictor = loop.scheduleWithFixedDelay(this::evictIdle, 1, 1, TimeUnit.SECONDS);
     }
 
+    /**
+     * More deliveries than connections: a message sleeping through {@code batchDelay} or reading
+     * its content holds no connection, and one waiting for a connection is served FIFO by the pool
+     * the moment one is released.
+     */
     @Override
     public int maxConcurrent() {
-        return config.current().relay().poolMaxPerUpstream();
+        return config.current().relay().poolMaxPerUpstream() * CONCURRENCY_PER_CONNECTION;
     }
 
     @Override
