@@ -336,4 +336,16 @@ class ScriptedUpstreamRelayTest {
         assertThat(up.commands).anyMatch(c -> c.startsWith("MAIL FROM:<app@example.com>") && c.contains("BODY=8BITMIME"));
         assertThat(up.transactions.get(0).body()).isEqualTo(content);
     }
+
+    @Test
+    void internationalizedAddressToUpstreamWithoutSmtpUtf8FailsWithClearError() throws Exception {
+        ScriptedUpstream up = upstream();
+        RelayHarness h = relay(settings(provider(up.port(), 0)));
+
+        QueueId id = h.send("app@example.com", List.of("jörg@example.org"), message("Utf8", "x\r\n"));
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("jörg@example.org", DeliveryStatus.FAILED);
+        // RFC 6531 3.4: never downgrade an address silently
+        assertThat(h.failed.storedFor(id).get(0).lastError()).startsWith("553 5.6.7").contains("SMTPUTF8");
+        assertThat(up.commands).noneMatch(c -> c.startsWith("MAIL"));
+    }
 }
