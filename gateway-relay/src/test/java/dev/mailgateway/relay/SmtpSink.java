@@ -48,26 +48,27 @@ public final class SmtpSink implements AutoCloseable {
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             while (in.isReadable()) {
                 if (data) {
-                    int i = in.readerIndex();
-                    int end = in.writerIndex();
-                    while (i < end) {
-                        byte b = in.getByte(i++);
+                    // find CRLF.CRLF with a ByteProcessor (no per-byte bounds checks)
+                    int found = in.forEachByte(b -> {
                         matched = switch (matched) {
-                            case 0, 3 -> b == '\r' ? 1 : 0;
+                            case 0 -> b == '\r' ? 1 : 0;
                             case 1 -> b == '\n' ? 2 : b == '\r' ? 1 : 0;
                             case 2 -> b == '.' ? 3 : b == '\r' ? 1 : 0;
+                            case 3 -> b == '\r' ? 4 : 0;
+                            case 4 -> b == '\n' ? 5 : b == '\r' ? 1 : 0;
                             default -> 0;
                         };
-                        if (matched == 3 && i < end && in.getByte(i) == '\r' && i + 1 < end && in.getByte(i + 1) == '\n') {
-                            i += 2;
-                            data = false;
-                            matched = 0;
-                            messages.incrementAndGet();
-                            ctx.write(ByteBufUtil.writeAscii(ctx.alloc(), "250 2.0.0 Ok\r\n"));
-                            break;
-                        }
+                        return matched != 5;
+                    });
+                    if (found < 0) {
+                        in.skipBytes(in.readableBytes());
+                        return;
                     }
-                    in.readerIndex(i);
+                    in.readerIndex(found + 1);
+                    data = false;
+                    matched = 0;
+                    messages.incrementAndGet();
+                    ctx.write(ByteBufUtil.writeAscii(ctx.alloc(), "250 2.0.0 Ok\r\n"));
                     continue;
                 }
                 int eol = in.forEachByte(ByteProcessor.FIND_LF);
