@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 public final class UpstreamPool {
 
     private final ProviderConfig provider;
+    private final String address;
     private final EventLoop loop;
     private final UpstreamConnector connector;
     private final Supplier<RelayConfig> relayConfig;
@@ -38,6 +39,7 @@ public final class UpstreamPool {
     public UpstreamPool(ProviderConfig provider, EventLoop loop, UpstreamConnector connector,
                         Supplier<RelayConfig> relayConfig) {
         this.provider = provider;
+        this.address = provider.address();
         this.loop = loop;
         this.connector = connector;
         this.relayConfig = relayConfig;
@@ -45,6 +47,11 @@ public final class UpstreamPool {
 
     public ProviderConfig provider() {
         return provider;
+    }
+
+    /** host:port of the provider, computed once. */
+    public String address() {
+        return address;
     }
 
     /** An idle connection, a new one, or (at the cap) the next one released. Loop only. */

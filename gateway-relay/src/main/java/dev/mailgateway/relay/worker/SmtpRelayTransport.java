@@ -50,7 +50,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private final UpstreamConnector connector;
     private final GatewayMetrics metrics;
     private final Map<ProviderConfig, UpstreamPool> pools = new HashMap<>();
-    private final Map<String, Timer> latency = new HashMap<>();
+    private final Map<UpstreamPool, Timer> latency = new HashMap<>();
     private final ScheduledFuture<?> evictor;
     private GatewayConfig providersOf; // the config providers was computed from (loop only)
     private List<ProviderConfig> providers = List.of();
@@ -159,7 +159,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
         void transact(int index, int providerIndex, int freshRetries, UpstreamPool pool, UpstreamConnection conn) {
             List<String> rcpts = recipientsOf(index);
             d.onAbort(conn::close);
-            d.relay(pool.provider().address());
+            d.relay(pool.address());
             long start = System.nanoTime();
             SmtpTransaction.run(conn, d.message().envelope(), d.content(), rcpts, rc)
                     .addListener((Future<BatchResult> f) -> {
@@ -185,9 +185,9 @@ public final class SmtpRelayTransport implements DeliveryTransport {
                             }
                             return;
                         }
-                        latencyTimer(pool.provider()).update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                        latencyTimer(pool).update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                         d.record(r.outcomes());
-                        boolean allDelivered = logBatch(index, pool.provider(), r.outcomes());
+                        boolean allDelivered = logBatch(index, pool.address(), r.outcomes());
                         if (!allDelivered && !continueOnError && index + 1 < batchCount) {
                             d.complete("451 4.5.3 deferred: batch " + (index + 1) + "/" + batchCount
                                     + " had failures and continueOnError is false");
@@ -204,7 +204,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
         }
 
         /** The per-batch line of spec section 2; true when every recipient was accepted. */
-        private boolean logBatch(int index, ProviderConfig provider, List<RecipientOutcome> outcomes) {
+        private boolean logBatch(int index, String relay, List<RecipientOutcome> outcomes) {
             int ok = 0;
             int rejected = 0;
             int deferred = 0;
@@ -225,7 +225,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
             if (verbose ? log.isInfoEnabled() : log.isDebugEnabled()) {
                 StringBuilder sb = new StringBuilder(128)
                         .append(d.message().id()).append(" batch ").append(index + 1).append('/')
-                        .append(batchCount).append(" via ").append(provider.address()).append(": ")
+                        .append(batchCount).append(" via ").append(relay).append(": ")
                         .append(outcomes.size()).append(" recipients, ").append(ok).append(" accepted, ")
                         .append(rejected).append(" rejected");
                 if (rejected > 0) {
@@ -262,12 +262,11 @@ public final class SmtpRelayTransport implements DeliveryTransport {
         return pool;
     }
 
-    private Timer latencyTimer(ProviderConfig provider) {
-        Timer t = latency.get(provider.address());
+    private Timer latencyTimer(UpstreamPool pool) {
+        Timer t = latency.get(pool);
         if (t == null) {
-            String name = "relay.provider." + provider.address().replaceAll("[^A-Za-z0-9]", "_") + ".latency";
-            t = metrics.timer(name);
-            latency.put(provider.address(), t);
+            t = metrics.timer("relay.provider." + pool.address().replaceAll("[^A-Za-z0-9]", "_") + ".latency");
+            latency.put(pool, t);
         }
         return t;
     }
