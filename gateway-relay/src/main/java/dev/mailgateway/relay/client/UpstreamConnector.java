@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Opens a ready-to-send connection to one provider: TCP (TCP_NODELAY, connect timeout),
  * implicit TLS when {@code ssl}, the 220 greeting, EHLO (HELO when EHLO gets 5xx, RFC 5321
  * 4.1.4), STARTTLS when offered or required (RFC 3207; EHLO again afterwards), then AUTH PLAIN
- * or LOGIN (RFC 4954) when the provider has credentials. Each failure is an
+ * or LOGIN (RFC 4954) when the provider has credentials — only inside TLS, or to a loopback
+ * upstream, never in clear text over a network. Each failure is an
  * {@link UpstreamException} naming its phase, so the caller knows it is the provider's fault.
  *
  * <p>Credentials are sent, never logged. Runs on the given loop; the returned future completes
@@ -195,6 +196,14 @@ public final class UpstreamConnector {
                 done();
                 return;
             }
+            if (!tlsActive && !isLoopback(provider.host())) {
+                // like Postfix's default smtp_sasl_security_options=noplaintext: PLAIN and LOGIN
+                // reveal the password to anyone on the path, so only over TLS or on this host
+                fail(UpstreamException.Kind.AUTH, "refusing to send credentials in clear text to "
+                        + provider.address() + ": it offers no STARTTLS; use a TLS port (ssl) or an "
+                        + "upstream that offers STARTTLS");
+                return;
+            }
             if (caps.authPlain()) {
                 byte[] token = ("\0" + provider.username() + "\0" + provider.password())
                         .getBytes(StandardCharsets.UTF_8);
@@ -253,6 +262,13 @@ public final class UpstreamConnector {
         private long commandMs() {
             return rc.commandTimeoutSec() * 1000L;
         }
+    }
+
+    /** A loopback address literal or "localhost": no DNS lookup here (we are on an event loop). */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || h.equals("::1")
+                || h.equals("0:0:0:0:0:0:0:1");
     }
 
     private static String base64(String s) {
