@@ -65,7 +65,12 @@ public final class LocalDeliveryTransport implements DeliveryTransport {
                     error = e.toString();
                 }
                 String err = error;
-                loop.execute(() -> finish(d, target, err));
+                try {
+                    loop.execute(() -> finish(d, target, err));
+                } catch (RejectedExecutionException e) {
+                    // the relay shut down meanwhile: the message stays in the spool, redelivery
+                    // at the next start overwrites the same file
+                }
             });
         } catch (RejectedExecutionException e) {
             d.complete("451 4.3.0 local delivery is shutting down");
