@@ -20,7 +20,7 @@ public final class LogCapture implements AutoCloseable {
 
     /** Formatted messages so far. */
     public List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) { // AppenderBase.doAppend holds this lock while adding
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
