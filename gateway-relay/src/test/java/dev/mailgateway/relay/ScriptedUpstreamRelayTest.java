@@ -348,4 +348,23 @@ class ScriptedUpstreamRelayTest {
         assertThat(h.failed.storedFor(id).get(0).lastError()).startsWith("553 5.6.7").contains("SMTPUTF8");
         assertThat(up.commands).noneMatch(c -> c.startsWith("MAIL"));
     }
+
+    @Test
+    void messageWaitingForRetryHoldsNoQueueSlotAndIsCountedInGauge() throws Exception {
+        ScriptedUpstream up = upstream();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        up.rcptReply = r -> calls.incrementAndGet() == 1 ? "451 4.3.0 later" : "250 2.1.5 Ok";
+        RelayHarness.Settings s = settings(provider(up.port(), 0));
+        s.retry = new RetryConfig(3, 1_000, 5_000, 2.0, 0);
+        RelayHarness h = relay(s);
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Wait", "x\r\n"));
+        await(() -> Integer.valueOf(1).equals(h.metrics.gaugeValue(
+                dev.mailgateway.core.metrics.GatewayMetrics.RETRY_WAITING)), WAIT, () -> "retry waiting gauge 1");
+        assertThat(h.dispatcher.depth()).as("not in any queue while it waits").isZero();
+        assertThat(h.spool.finals(id)).isEmpty();
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(h.metrics.gaugeValue(dev.mailgateway.core.metrics.GatewayMetrics.RETRY_WAITING)).isEqualTo(0);
+    }
 }
