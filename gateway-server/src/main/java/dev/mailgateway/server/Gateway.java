@@ -14,6 +14,7 @@ import dev.mailgateway.core.spool.FileFailedStore;
 import dev.mailgateway.core.spool.FileSpool;
 import dev.mailgateway.core.spool.SpoolHealthCheck;
 import dev.mailgateway.core.spool.SpoolingIngress;
+import dev.mailgateway.relay.RelayService;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final FileSpool spool;
     private final SpoolingIngress ingress;
     private final FileFailedStore failed;
-    // TODO(relay): private final RelayService relay;  (gateway-relay has not landed)
+    private final RelayService relay;
     // TODO(smtp): private final SmtpServer smtp;        (gateway-smtp has not landed)
     private final AdminServer admin;
     /** What to close, last created first. */
@@ -108,15 +109,16 @@ public final class Gateway implements AutoCloseable {
             closers.push(new Closer("failed store", failed::close));
             HealthCheck spoolHealth = new SpoolHealthCheck(spool, config.spool());
 
-            // TODO(relay): relay = new RelayService(liveConfig, dispatcher, spool, failed, metrics,
-            //   transport, relayGroup); closer: relay.shutdown(RELAY_GRACE)
+            relay = new RelayService(liveConfig, dispatcher, spool, failed, metrics, transport, relayGroup);
+            closers.push(new Closer("relay", () -> await(relay.shutdown(RELAY_GRACE), RELAY_GRACE)));
+
             // TODO(smtp): smtp = new SmtpServer(liveConfig, ingress, metrics, ids, transport,
             //   smtpBossGroup, smtpIoGroup); closer: ingress.shutdown(), smtp.shutdown(grace)
             closers.push(new Closer("SMTP", () -> ingress.shutdown()));
 
             if (config.enableHealthCheck()) {
                 admin = new AdminServer(config, metrics, spool, dispatcher, failed,
-                        List.of(spoolHealth /* TODO(relay): relay.healthCheck() */), transport, adminGroup);
+                        List.of(spoolHealth, relay.healthCheck()), transport, adminGroup);
                 closers.push(new Closer("admin", admin::close));
             } else {
                 admin = null;
@@ -148,7 +150,8 @@ public final class Gateway implements AutoCloseable {
         log.info("config: {}", configSource);
         log.info("transport: {}", transport.name());
         List<SpooledMessage> recovered = spool.recover();
-        // TODO(relay): relay.start(); then recovered.forEach(dispatcher::dispatch);
+        relay.start();
+        recovered.forEach(dispatcher::dispatch);
         log.info("spool: {} recovered message(s) queued for delivery", recovered.size());
         log.info("delivery: {}", deliveryMode(config, emailsDir));
         failed.startPeriodicRetry(config.retry().failedRetryIntervalMs());
