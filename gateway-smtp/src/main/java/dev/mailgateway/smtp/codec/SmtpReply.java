@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -21,8 +22,10 @@ public final class SmtpReply {
     private SmtpReply(int code, String text, byte[] bytes) {
         this.code = code;
         this.text = text;
-        this.encoded = Unpooled.unreleasableBuffer(
-                Unpooled.directBuffer(bytes.length).writeBytes(bytes)).asReadOnly();
+        // Wrapping a direct NIO buffer (not allocating through an allocator) keeps these
+        // process-lifetime buffers out of the leak detector; they are never released.
+        ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+        this.encoded = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct)).asReadOnly();
     }
 
     /** A single-line reply: {@code <code> <enhanced> <text>CRLF} (RFC 3463 enhanced code). */
