@@ -44,7 +44,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     private static final byte CR_BYTE = '\r';
     private static final byte LF_BYTE = '\n';
-    private static final int MIN_BODY_BUFFER = 4096;
+    private static final int MIN_BODY_BUFFER = 16 * 1024;
     private static final int MAX_INITIAL_BODY_BUFFER = 1 << 20;
 
     private final int maxLineLength;

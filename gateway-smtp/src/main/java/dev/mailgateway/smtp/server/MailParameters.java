@@ -14,16 +14,22 @@ record MailParameters(long size, boolean eightBit, boolean smtpUtf8, String unkn
         long size = 0;
         boolean eightBit = false;
         boolean utf8 = false;
-        for (String token : text.trim().split(" +")) {
-            if (token.isEmpty()) {
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            if (text.charAt(i) == ' ') {
+                i++;
                 continue;
             }
+            int space = text.indexOf(' ', i);
+            String token = text.substring(i, space < 0 ? n : space);
+            i = space < 0 ? n : space;
             int eq = token.indexOf('=');
             String name = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
             String value = eq < 0 ? null : token.substring(eq + 1);
             switch (name) {
                 case "SIZE" -> {
-                    if (value == null || !value.matches("[0-9]{1,18}")) {
+                    if (!isNumber(value)) {
                         return new MailParameters(0, false, false, null, "SIZE needs a number of octets");
                     }
                     size = Long.parseLong(value);
@@ -52,5 +58,17 @@ record MailParameters(long size, boolean eightBit, boolean smtpUtf8, String unkn
             }
         }
         return new MailParameters(size, eightBit, utf8, null, null);
+    }
+
+    private static boolean isNumber(String v) {
+        if (v == null || v.isEmpty() || v.length() > 18) {
+            return false;
+        }
+        for (int i = 0; i < v.length(); i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

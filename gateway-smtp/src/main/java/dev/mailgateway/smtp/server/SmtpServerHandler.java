@@ -4,7 +4,6 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
-import dev.mailgateway.smtp.auth.SaslExchange;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
 import dev.mailgateway.smtp.codec.SmtpDecodeError;
@@ -25,8 +24,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -52,10 +49,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     /** Fired down every pipeline by {@link SmtpServer#shutdown}: GRACEFUL first, FORCE after the grace. */
     enum Shutdown { GRACEFUL, FORCE }
 
-    private final SmtpServerContext server;
-    private final SmtpServerDecoder decoder;
-    private ChannelHandlerContext ctx;
-    private SmtpSession session;
+    final SmtpServerContext server;
+    final SmtpServerDecoder decoder;
+    ChannelHandlerContext ctx;
+    SmtpSession session;
     private boolean waiting;   // spool write or delayed reply in flight; reading paused
     private boolean closing;   // the last reply is on its way, ignore further input
 
@@ -71,8 +68,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        InetAddress ip = remote == null ? null : remote.getAddress();
+        InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                ? remote.getAddress() : null;
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
         server.metrics.connectionsOpen.inc();
         log.debug("{} connected from {}", session.id, session.ipText);
@@ -83,7 +80,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         server.metrics.connectionsOpen.dec();
         if (session != null) {
-            session.endTransaction();
+            if (!waiting) {
+                session.endTransaction(); // while the spool writes, spooled() settles the quota
+            }
             log.debug("{} disconnected", session.id);
         }
         ctx.fireChannelInactive();
@@ -101,7 +100,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             }
             command(c.line());
         } else if (msg instanceof SmtpAuthResponse r) {
-            authResponse(r.line());
+            SmtpAuthCommand.response(this, r.line());
         } else if (msg instanceof SmtpMessageBody b) {
             messageBody(b);
         } else if (msg instanceof SmtpDecodeError e) {
@@ -116,15 +115,15 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
-    private void write(SmtpReply reply) {
+    void write(SmtpReply reply) {
         ctx.write(reply.content());
     }
 
-    private void write(ByteBuf reply) {
+    void write(ByteBuf reply) {
         ctx.write(reply);
     }
 
-    private void closeWith(SmtpReply reply) {
+    void closeWith(SmtpReply reply) {
         closing = true;
         decoder.pause();
         ctx.writeAndFlush(reply.content()).addListener(ChannelFutureListener.CLOSE);
@@ -158,7 +157,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             case EXPN -> write(SmtpReplies.NOT_IMPLEMENTED);
             case HELP -> write(SmtpReplies.HELP);
             case STARTTLS -> startTls(arg);
-            case AUTH -> auth(arg);
+            case AUTH -> SmtpAuthCommand.auth(this, arg);
             default -> write(SmtpReplies.UNKNOWN_COMMAND);
         }
     }
@@ -166,7 +165,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private void hello(String arg, boolean extended) {
         int space = arg.indexOf(' ');
         String name = space < 0 ? arg : arg.substring(0, space);
-        if (name.isEmpty() || name.length() > 255 || name.chars().anyMatch(ch -> ch < 33 || ch == 127)) {
+        if (name.isEmpty() || name.length() > 255 || SmtpText.hasControl(name)) {
             write(SmtpReplies.EHLO_NEEDS_DOMAIN);
             return;
         }
@@ -219,7 +218,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
-        if (!params.smtpUtf8() && !isAscii(path.address())) {
+        if (!params.smtpUtf8() && !SmtpText.isAscii(path.address())) {
             write(SmtpReplies.badSender(ctx.alloc(), "non-ASCII characters need the SMTPUTF8 parameter"));
             return;
         }
@@ -249,7 +248,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             RateLimiter.Verdict v = reservation.verdict();
             server.metrics.rateLimited.inc();
             log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
-                    v.limit(), v.max(), mask(session.authUser != null ? session.authUser : sender, config),
+                    v.limit(), v.max(), SmtpText.mask(session.authUser != null ? session.authUser : sender, config),
                     session.ipText, v.retryAfterSeconds());
             write(SmtpReplies.rateLimited(ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
             return;
@@ -339,7 +338,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             server.metrics.emailsAccepted.mark();
             server.metrics.recipientsAccepted.inc(envelope.recipients().size());
             log.info("{} queued id={} client={} from={} nrcpt={} size={}", session.id, tx.id,
-                    session.ipText, mask(tx.sender, config), envelope.recipients().size(), size);
+                    session.ipText, SmtpText.mask(tx.sender, config), envelope.recipients().size(), size);
             if (ctx.channel().isActive()) {
                 write(SmtpReplies.queued(ctx.alloc(), tx.id.value()));
                 server.metrics.acceptLatency.update(System.nanoTime() - endOfData, TimeUnit.NANOSECONDS);
@@ -352,14 +351,14 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         resumeReading();
     }
 
-    private void pauseReading() {
+    void pauseReading() {
         waiting = true;
         decoder.pause();
         ctx.channel().config().setAutoRead(false);
     }
 
     /** Decodes what arrived meanwhile (its replies are written now), then reads again. */
-    private void resumeReading() {
+    void resumeReading() {
         waiting = false;
         if (closing || !ctx.channel().isActive()) {
             ctx.flush();
@@ -424,94 +423,6 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- AUTH (RFC 4954) ----
-
-    private void auth(String arg) {
-        if (!server.credentials.configured()) {
-            write(SmtpReplies.AUTH_NOT_AVAILABLE);
-            return;
-        }
-        if (session.helo == null || !session.extended) {
-            write(SmtpReplies.NEED_HELO_FIRST);
-            return;
-        }
-        if (session.authUser != null) {
-            write(SmtpReplies.ALREADY_AUTHENTICATED);
-            return;
-        }
-        if (session.transaction != null) {
-            write(SmtpReplies.AUTH_IN_TRANSACTION);
-            return;
-        }
-        if (!session.tls && !session.loopback) {
-            write(SmtpReplies.ENCRYPTION_REQUIRED);
-            return;
-        }
-        if (server.authFailures.isBlocked(session.ip)) {
-            closeWith(SmtpReplies.TOO_MANY_AUTH_FAILURES);
-            return;
-        }
-        int space = arg.indexOf(' ');
-        String mechanism = space < 0 ? arg : arg.substring(0, space);
-        String initial = space < 0 ? null : arg.substring(space + 1).trim();
-        if (mechanism.isEmpty()) {
-            write(SmtpReplies.SYNTAX_ERROR);
-            return;
-        }
-        SaslExchange exchange = SaslExchange.forMechanism(mechanism);
-        if (exchange == null) {
-            write(SmtpReplies.UNKNOWN_AUTH_MECHANISM);
-            return;
-        }
-        authStep(exchange, exchange.start(initial));
-    }
-
-    private void authResponse(String line) {
-        SaslExchange exchange = session.auth;
-        if (exchange == null) {
-            write(SmtpReplies.UNKNOWN_COMMAND);
-            return;
-        }
-        authStep(exchange, exchange.next(line));
-    }
-
-    private void authStep(SaslExchange exchange, SaslExchange.Step step) {
-        if (step.isChallenge()) {
-            session.auth = exchange;
-            decoder.expectAuthResponse();
-            write(step.reply());
-            return;
-        }
-        session.auth = null;
-        if (!step.isCredentials()) {
-            write(step.reply());
-            return;
-        }
-        byte[] password = step.password();
-        boolean ok = server.credentials.verify(step.user(), password);
-        Arrays.fill(password, (byte) 0);
-        if (ok) {
-            session.authUser = step.user();
-            log.info("{} authenticated as {} from {}", session.id, step.user(), session.ipText);
-            write(SmtpReplies.AUTH_OK);
-            return;
-        }
-        server.metrics.authFailures.inc();
-        boolean blocked = server.authFailures.recordFailure(session.ip);
-        log.info("{} authentication failed for user {} from {}{}", session.id,
-                step.user().replace("\0", ""), session.ipText, blocked ? ", too many failures: closing" : "");
-        if (blocked) {
-            closeWith(SmtpReplies.TOO_MANY_AUTH_FAILURES);
-            return;
-        }
-        // Slow down guessing without holding the thread: the 535 is scheduled on the loop.
-        pauseReading();
-        ctx.executor().schedule(() -> {
-            write(SmtpReplies.AUTH_FAILED);
-            resumeReading();
-        }, server.live.current().smtp().authFailureDelayMs(), TimeUnit.MILLISECONDS);
-    }
-
     // ---- events ----
 
     @Override
@@ -549,30 +460,5 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.close();
         }
-    }
-
-    // ---- helpers ----
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) > 127) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** security.logAllEmails false: "j***@example.com". */
-    static String mask(String address, GatewayConfig config) {
-        if (address.isEmpty()) {
-            return "<>";
-        }
-        if (config.security().logAllEmails()) {
-            return address;
-        }
-        int at = address.lastIndexOf('@');
-        String local = at < 0 ? address : address.substring(0, at);
-        String domain = at < 0 ? "" : address.substring(at).toLowerCase(Locale.ROOT);
-        return (local.isEmpty() ? "" : local.substring(0, 1)) + "***" + domain;
     }
 }
