@@ -57,8 +57,6 @@ public final class SmtpReplies {
             "Insufficient system storage, try again later");
     public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3",
             "Too many recipients");
-    public static final SmtpReply TLS_NOT_AVAILABLE = SmtpReply.of(454, "4.7.0",
-            "TLS not available");
 
     // 5xx
     public static final SmtpReply UNKNOWN_COMMAND = SmtpReply.of(500, "5.5.1", "Command unrecognized");
@@ -98,10 +96,6 @@ public final class SmtpReplies {
     public static final SmtpReply ACCESS_DENIED = SmtpReply.of(554, "5.7.1",
             "Access denied: connections from your address are not accepted");
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "No valid recipients");
-    public static final SmtpReply UNKNOWN_PARAMETER = SmtpReply.of(555, "5.5.4",
-            "MAIL FROM parameter not recognized");
-    public static final SmtpReply NON_ASCII_WITHOUT_SMTPUTF8 = SmtpReply.of(553, "5.6.7",
-            "Non-ASCII address requires the SMTPUTF8 parameter on MAIL FROM");
 
     /** {@code 250 2.0.0 Ok: queued as <id>} (RFC 5321 4.1.1.4 after the final dot). */
     public static ByteBuf queued(ByteBufAllocator alloc, String queueId) {
@@ -123,9 +117,9 @@ public final class SmtpReplies {
         return SmtpReply.encode(alloc, 501, "5.5.4", "Syntax error in parameters: " + problem);
     }
 
-    /** {@code 555 5.5.4} an unrecognised MAIL FROM parameter (RFC 5321 4.1.1.11). */
+    /** {@code 555 5.5.4} an unrecognised MAIL FROM / RCPT TO parameter (RFC 5321 4.1.1.11). */
     public static ByteBuf unknownParameter(ByteBufAllocator alloc, String name) {
-        return SmtpReply.encode(alloc, 555, "5.5.4", "MAIL FROM parameter " + name + " not recognized");
+        return SmtpReply.encode(alloc, 555, "5.5.4", "Parameter " + name + " not recognized");
     }
 
     /** {@code 451 4.7.1} a rate limit, naming it and when to retry. */
