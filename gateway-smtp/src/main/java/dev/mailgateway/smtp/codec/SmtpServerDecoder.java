@@ -146,6 +146,20 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         super.handlerAdded(ctx);
     }
 
+    /**
+     * While paused, does not ask for more input: {@link ByteToMessageDecoder} would call
+     * {@code ctx.read()} after a read that decoded nothing with autoRead off, and a client could
+     * then keep streaming into the buffer while the spool writes.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (paused) {
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         body = null;

@@ -314,6 +314,28 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void pausedDecoderDoesNotAskForMoreInputWhenAutoReadIsOff() {
+        int[] reads = {0};
+        decoder = new SmtpServerDecoder(512);
+        recorder = new Recorder(decoder, 1 << 20, false);
+        channel = new EmbeddedChannel(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void read(ChannelHandlerContext ctx) {
+                reads[0]++;
+                ctx.read();
+            }
+        }, decoder, recorder);
+        channel.config().setAutoRead(false);
+        reads[0] = 0;
+        decoder.pause();
+        write("NOOP\r\n");
+        assertThat(reads[0]).isZero();
+        decoder.resume();
+        assertThat(recorder.frames).containsExactly(line("NOOP"));
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void discardBufferedDropsPipelinedBytes_rfc3207_4_2() {
         open();
         decoder.pause();
