@@ -54,6 +54,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     ChannelHandlerContext ctx;
     SmtpSession session;
     private boolean waiting;   // spool write or delayed reply in flight; reading paused
+    private boolean congested; // replies not leaving (client not reading); reading paused
     private boolean closing;   // the last reply is on its way, ignore further input
 
     SmtpServerHandler(SmtpServerContext server, SmtpServerDecoder decoder) {
@@ -368,11 +369,42 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             closeWith(SmtpReplies.SHUTTING_DOWN);
             return;
         }
-        decoder.resume();
+        if (!congested) {
+            decoder.resume(); // may set waiting/congested/closing again
+        }
         ctx.flush();
-        if (!waiting && !closing) {
+        if (!waiting && !congested && !closing) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /**
+     * Backpressure: a client that pipelines without reading its replies would make the outbound
+     * buffer grow without bound; above the write-buffer high-water mark reading stops until the
+     * replies drain. Resuming is a new task, never inside a decode (this event can fire from a
+     * flush made while the decoder is running).
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            if (!congested && !closing) {
+                congested = true;
+                log.debug("{} client is not reading its replies: pausing input", session.id);
+                decoder.pause();
+                ctx.channel().config().setAutoRead(false);
+                ctx.flush();
+            }
+        } else if (congested) {
+            ctx.executor().execute(() -> {
+                if (congested && ctx.channel().isWritable()) {
+                    congested = false;
+                    if (!waiting) {
+                        resumeReading();
+                    }
+                }
+            });
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void decodeError(SmtpDecodeError error) {

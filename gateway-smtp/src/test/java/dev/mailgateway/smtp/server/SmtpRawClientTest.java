@@ -86,6 +86,30 @@ class SmtpRawClientTest {
     }
 
     @Test
+    void clientThatPipelinesWithoutReadingGetsEveryReplyInOrder_rfc2920() throws Exception {
+        int count = 200_000; // 1.2 MB of commands, 2.8 MB of replies: more than socket buffers hold
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            byte[] noops = "NOOP\r\n".repeat(count).getBytes(StandardCharsets.US_ASCII);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    c.send(noops);
+                    c.send("QUIT\r\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            for (int i = 0; i < count; i++) {
+                String r = c.reply();
+                if (!r.equals("250 2.0.0 Ok")) {
+                    throw new AssertionError("reply " + i + ": " + r);
+                }
+            }
+            c.expect("221");
+            writer.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void slowClientSendingOneByteAtATimeIsUnderstood() throws Exception {
         try (SmtpTestClient c = smtp.client()) {
             c.expect("220");

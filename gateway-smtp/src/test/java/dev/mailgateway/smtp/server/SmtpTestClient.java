@@ -33,7 +33,7 @@ final class SmtpTestClient implements AutoCloseable {
         }
         socket.connect(address, 5000);
         socket.setSoTimeout(5000);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
@@ -59,7 +59,7 @@ final class SmtpTestClient implements AutoCloseable {
         tls.setUseClientMode(true);
         tls.startHandshake();
         socket = tls;
-        in = tls.getInputStream();
+        in = new java.io.BufferedInputStream(tls.getInputStream());
         out = tls.getOutputStream();
         return this;
     }
