@@ -66,6 +66,16 @@ class SmtpRemotePeerTest {
     }
 
     @Test
+    void unexpectedErrorIs421AndClose() {
+        open(context("""
+                {"security": {"requireAuth": false}, "smtp": {"hostname": "mx.test"}}"""));
+        readAll();
+        channel.pipeline().fireExceptionCaught(new IllegalStateException("test: a bug"));
+        assertThat(readAll()).startsWith("421 4.3.0");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
     void repliesToAPipelinedGroupAreFlushedTogether_rfc2920() {
         open(context("""
                 {"security": {"requireAuth": false}, "smtp": {"hostname": "mx.test"}}"""));

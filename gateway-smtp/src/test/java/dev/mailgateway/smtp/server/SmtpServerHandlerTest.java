@@ -281,6 +281,30 @@ class SmtpServerHandlerTest {
     }
 
     @Test
+    void expnIs502AndArgumentsToDataAre501() throws Exception {
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("EXPN list").expect("502 5.5.1");
+            c.line("MAIL FROM:<a@b.c>").expect("250");
+            c.line("RCPT TO:<d@e.f>").expect("250");
+            c.line("DATA now").expect("501 5.5.4");
+        }
+    }
+
+    @Test
+    void authInsideATransactionOrBeforeEhloIs503_rfc4954_4() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test"}, "security": {"requireAuth": false}}""");
+        try (SmtpTestClient c = smtp.client()) {
+            c.expect("220");
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("503 5.5.1");
+            c.line("EHLO x").expect("250");
+            c.line("MAIL FROM:<a@b.c>").expect("250");
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("503 5.5.1");
+        }
+    }
+
+    @Test
     void requireAuthRefusesMailBeforeAuthWith530_rfc4954_6() throws Exception {
         smtp.restart("""
                 {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
