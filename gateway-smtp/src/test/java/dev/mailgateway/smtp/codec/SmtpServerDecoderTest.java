@@ -395,4 +395,53 @@ class SmtpServerDecoderTest {
         assertThat(recorder.frames.get(3)).isEqualTo(line("NOOP"));
         assertThat(channel.finish()).isFalse();
     }
+
+    /**
+     * Random bodies over the bytes that matter ('.', CR, LF, text) decode to the same frames
+     * whatever the segmentation, and never end before the real terminator.
+     */
+    @Test
+    void randomBodiesDecodeTheSameUnderRandomSegmentation() {
+        java.util.Random random = new java.util.Random(51764);
+        byte[] alphabet = {'.', '.', '\r', '\n', 'a', 'b'};
+        for (int round = 0; round < 300; round++) {
+            java.io.ByteArrayOutputStream script = new java.io.ByteArrayOutputStream();
+            script.writeBytes("DATA\r\n".getBytes(StandardCharsets.US_ASCII));
+            int len = random.nextInt(120);
+            byte prev2 = '\n';
+            byte prev1 = '\n';
+            for (int i = 0; i < len; i++) {
+                byte b = alphabet[random.nextInt(alphabet.length)];
+                // never write a real <CRLF>.<CRLF> by accident: after CRLF '.', no CR
+                if (prev2 == '\n' && prev1 == '.' && b == '\r') {
+                    b = 'x';
+                }
+                script.write(b);
+                prev2 = prev1;
+                prev1 = b;
+            }
+            if (prev1 == '.') {
+                script.write('x'); // "...<CRLF>." + our "<CRLF>" would be a terminator
+            }
+            script.writeBytes("\r\n.\r\nNOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] bytes = script.toByteArray();
+            open();
+            write(bytes);
+            List<SmtpFrame> whole = List.copyOf(recorder.frames);
+            assertThat(whole).as("round %d", round).hasSize(3);
+            String body = bodyText(1);
+            assertThat(channel.finish()).isFalse();
+            open();
+            int pos = 0;
+            while (pos < bytes.length) {
+                int n = 1 + random.nextInt(Math.min(8, bytes.length - pos));
+                write(java.util.Arrays.copyOfRange(bytes, pos, pos + n));
+                pos += n;
+            }
+            assertThat(recorder.frames).as("round %d", round).hasSize(3);
+            assertThat(bodyText(1)).as("round %d", round).isEqualTo(body);
+            assertThat(recorder.frames.get(2)).isEqualTo(line("NOOP"));
+            assertThat(channel.finish()).isFalse();
+        }
+    }
 }
