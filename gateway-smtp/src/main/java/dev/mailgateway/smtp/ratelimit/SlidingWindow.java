@@ -62,7 +62,7 @@ final class SlidingWindow {
         long acc = total + extra;
         long oldest = head - counts.length + 1;
         for (long k = oldest; k <= head; k++) {
-            acc -= counts[(int) (Math.floorMod(k, counts.length))];
+            acc -= counts[Math.floorMod(k, counts.length)];
             if (acc < limit) {
                 long leavesAt = (k + counts.length) * bucketMillis; // when head reaches k + length
                 return Math.max(1000, leavesAt - now);
