@@ -14,7 +14,25 @@ final class ReceivedHeader {
     static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx",
             Locale.ROOT);
 
+    /** The last formatted second: formatting a date costs more than the rest of the header. */
+    private record CachedDate(long epochSecond, String zone, String text) {
+    }
+
+    private static volatile CachedDate cached = new CachedDate(Long.MIN_VALUE, "", "");
+
     private ReceivedHeader() {
+    }
+
+    static String date(ZonedDateTime when) {
+        CachedDate c = cached;
+        long second = when.toEpochSecond();
+        String zone = when.getZone().getId();
+        if (c.epochSecond() == second && c.zone().equals(zone)) {
+            return c.text();
+        }
+        String text = DATE.format(when);
+        cached = new CachedDate(second, zone, text);
+        return text;
     }
 
     /**
@@ -27,7 +45,7 @@ final class ReceivedHeader {
                 : ip instanceof Inet6Address ? "IPv6:" + ip.getHostAddress() : ip.getHostAddress();
         String header = "Received: from " + helo + " ([" + literal + "])\r\n"
                 + "\tby " + host + " with " + protocol + " id " + id + ";\r\n"
-                + "\t" + DATE.format(when) + "\r\n";
+                + "\t" + date(when) + "\r\n";
         return header.getBytes(StandardCharsets.UTF_8);
     }
 }
