@@ -46,8 +46,8 @@ public final class SmtpServer {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
-    private SmtpServerContext context;
-    private Channel serverChannel;
+    private volatile SmtpServerContext context;
+    private volatile Channel serverChannel;
 
     public SmtpServer(LiveConfig config, MessageIngress ingress, GatewayMetrics metrics,
             QueueIdGenerator ids, NettyTransport transport, EventLoopGroup bossGroup,
