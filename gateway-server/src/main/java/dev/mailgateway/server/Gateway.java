@@ -15,6 +15,7 @@ import dev.mailgateway.core.spool.FileSpool;
 import dev.mailgateway.core.spool.SpoolHealthCheck;
 import dev.mailgateway.core.spool.SpoolingIngress;
 import dev.mailgateway.relay.RelayService;
+import dev.mailgateway.smtp.server.SmtpServer;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class Gateway implements AutoCloseable {
     private final SpoolingIngress ingress;
     private final FileFailedStore failed;
     private final RelayService relay;
-    // TODO(smtp): private final SmtpServer smtp;        (gateway-smtp has not landed)
+    private final SmtpServer smtp;
     private final AdminServer admin;
     /** What to close, last created first. */
     private final Deque<Closer> closers = new ArrayDeque<>();
@@ -112,9 +113,12 @@ public final class Gateway implements AutoCloseable {
             relay = new RelayService(liveConfig, dispatcher, spool, failed, metrics, transport, relayGroup);
             closers.push(new Closer("relay", () -> await(relay.shutdown(RELAY_GRACE), RELAY_GRACE)));
 
-            // TODO(smtp): smtp = new SmtpServer(liveConfig, ingress, metrics, ids, transport,
-            //   smtpBossGroup, smtpIoGroup); closer: ingress.shutdown(), smtp.shutdown(grace)
-            closers.push(new Closer("SMTP", () -> ingress.shutdown()));
+            smtp = new SmtpServer(liveConfig, ingress, metrics, ids, transport, smtpBossGroup, smtpIoGroup);
+            closers.push(new Closer("SMTP", () -> {
+                ingress.shutdown();
+                Duration grace = Duration.ofSeconds(config.smtp().shutdownGraceSec());
+                await(smtp.shutdown(grace), grace);
+            }));
 
             if (config.enableHealthCheck()) {
                 admin = new AdminServer(config, metrics, spool, dispatcher, failed,
@@ -156,8 +160,9 @@ public final class Gateway implements AutoCloseable {
         log.info("delivery: {}", deliveryMode(config, emailsDir));
         failed.startPeriodicRetry(config.retry().failedRetryIntervalMs());
 
-        InetSocketAddress smtpAddress = null; // TODO(smtp): smtp.start();
-        log.warn("SMTP: not wired yet (gateway-smtp has not landed)");
+        InetSocketAddress smtpAddress = smtp.start();
+        log.info("SMTP listening on {}:{} ({})", smtpAddress.getHostString(), smtpAddress.getPort(),
+                config.tls().enabled() ? "STARTTLS available" : "no TLS");
         InetSocketAddress adminAddress = null;
         if (admin != null) {
             adminAddress = admin.start();
