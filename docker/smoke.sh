@@ -67,11 +67,14 @@ echo
 "${compose[@]}" exec -T gateway java -jar /app/mail-gateway.jar --config /app/config.json --check-config \
   | grep -Eq '"defaultPassword" *: *"\*+"' || fail "--check-config does not mask the password"
 
-step "send one mail through the gateway (127.0.0.1:2525, AUTH as $user)"
+step "send one mail through the gateway (127.0.0.1:2525, STARTTLS, AUTH as $user)"
 python3 - "$user" "$pass" "$subject" <<'PY' || fail "sending through the gateway"
-import smtplib, sys
+import smtplib, ssl, sys
 user, password, subject = sys.argv[1:4]
 with smtplib.SMTP("127.0.0.1", 2525, timeout=30) as s:
+    s.ehlo("smoke.example")
+    # not loopback from the gateway's point of view: AUTH only after STARTTLS (demo cert: self-signed)
+    s.starttls(context=ssl._create_unverified_context())
     s.ehlo("smoke.example")
     s.login(user, password)
     s.sendmail("smoke@example.com", ["someone@example.com"],

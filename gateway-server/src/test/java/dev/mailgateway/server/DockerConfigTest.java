@@ -55,6 +55,10 @@ class DockerConfigTest {
                 .satisfies(p -> assertThat(p.address()).isEqualTo("mailpit:1025"));
         assertThat(c.emailsDir()).isEqualTo("/app/emails");
         assertThat(c.adminHost()).isEqualTo("0.0.0.0");
+        // non-loopback clients get AUTH only after STARTTLS: the demo certificate's volume
+        assertThat(c.tls().enabled()).isTrue();
+        assertThat(c.tls().certFile()).startsWith("/app/tls/");
+        assertThat(c.tls().keyFile()).startsWith("/app/tls/");
         // clients on the compose network and the host's published-port traffic (network gateway)
         assertThat(Cidr.anyContains(Cidr.parseAll("a", c.security().allowedNetworks()),
                 InetAddress.getByName("172.28.0.1"))).isTrue();

@@ -185,7 +185,11 @@ class DockerFilesTest {
                 .contains(":/app/emails")
                 .contains("image: axllent/mailpit")
                 .contains("FORWARD_HOST: mailpit")
-                .contains("FORWARD_PORT: \"1025\"");
+                .contains("FORWARD_PORT: \"1025\"")
+                // the demo certificate is made before the gateway starts and mounted read-only
+                .contains("gateway-tls:/app/tls:ro")
+                .contains("gateway-tls:/tls")
+                .contains("condition: service_completed_successfully");
         Map<String, String> env = composeEnvironment("gateway");
         // container ports published are the ones the gateway is told to listen on
         assertThat(compose).contains(":" + env.get("SMTP_PORT") + "\"")

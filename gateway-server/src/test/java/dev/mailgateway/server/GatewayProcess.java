@@ -38,18 +38,28 @@ final class GatewayProcess implements AutoCloseable {
         return Path.of(jar);
     }
 
-    static List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+    static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
+    static List<String> command(List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-jar");
+        cmd.add(jar().toString());
         cmd.addAll(List.of(args));
         return cmd;
     }
 
     /** Starts the jar in {@code workDir} with {@code env} added to this JVM's environment. */
     static GatewayProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        return start(workDir, env, TEST_JVM_OPTIONS, args);
+    }
+
+    /** As above with the given JVM options (e.g. the Docker image's JAVA_OPTS). */
+    static GatewayProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions,
+                                String... args) throws IOException {
         Path log = workDir.resolve("gateway-" + System.nanoTime() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command(args)).directory(workDir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args)).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("CONFIG_FILE");
         pb.environment().putAll(env);
