@@ -2,9 +2,15 @@ package dev.mailgateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,6 +143,47 @@ class GatewayProcessIT {
         GatewayProcess.Result down = GatewayProcess.run(dir, Map.of(), "healthcheck");
         assertThat(down.exitCode()).isEqualTo(1);
         assertThat(down.output()).contains("connection refused");
+    }
+
+    @Test
+    void sigintStopsGracefullyToo() throws Exception {
+        localConfig(0, 0, "");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            gw.signal("INT");
+            assertThat(gw.waitForExit(Duration.ofSeconds(40))).as(gw.output()).isZero();
+            assertThat(gw.output()).contains("received SIGINT");
+        }
+    }
+
+    @Test
+    void secondSigtermDuringTheGracePeriodExitsAtOnce() throws Exception {
+        localConfig(0, 0, ", \"smtp\": {\"shutdownGraceSec\": 120}");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of())) {
+            int port = LocalDeliveryProcessIT.smtpPort(gw);
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            // a client in the middle of a transaction holds the graceful stop for up to 120 s
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                client.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                Writer out = new OutputStreamWriter(client.getOutputStream(), StandardCharsets.US_ASCII);
+                assertThat(in.readLine()).startsWith("220");
+                out.write("HELO client.test\r\n");
+                out.flush();
+                assertThat(in.readLine()).startsWith("250");
+                out.write("MAIL FROM:<a@example.com>\r\n");
+                out.flush();
+                assertThat(in.readLine()).startsWith("250");
+
+                gw.signal("TERM");
+                gw.awaitLog("received SIGTERM: stopping", Duration.ofSeconds(10));
+                assertThat(gw.process().isAlive()).as("waiting for the open transaction").isTrue();
+                gw.signal("TERM");
+                assertThat(gw.waitForExit(Duration.ofSeconds(20))).as(gw.output()).isEqualTo(128 + 15);
+                assertThat(gw.output()).contains("received SIGTERM again: exiting at once");
+            }
+        }
     }
 
     @Test
