@@ -93,7 +93,7 @@ curl -fsS http://127.0.0.1:8025/metrics || fail "GET /metrics"
 echo
 
 step "graceful stop: exit code 0"
-"${compose[@]}" stop -t 40 gateway || fail "docker compose stop"
+"${compose[@]}" stop -t 50 gateway || fail "docker compose stop"
 code="$(docker inspect -f '{{.State.ExitCode}}' "$("${compose[@]}" ps -a -q gateway)")"
 [[ "$code" == 0 ]] || fail "gateway exited with $code after SIGTERM"
 echo "ok: exit code 0"

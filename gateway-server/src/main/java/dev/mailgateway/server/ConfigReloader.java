@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Re-reads the configuration on SIGHUP and applies what may change at run time.
  *
  * <p>Reloadable (components read them from {@link LiveConfig#current()} when they need them):
- * rate limits, inbound and upstream credentials, the upstream provider(s), batching and retry.
+ * rate limits, inbound and upstream credentials, the upstream provider(s), batching, retry,
+ * and the relay's timeouts/pool sizes, {@code processingTimeout} and {@code security.logAllEmails}.
  * Every other changed key (ports, hosts, emailsDir, workerCount, queueSize, tls, security,
  * limits, ...) is named in a WARN line and keeps its running value until a restart, so
  * {@code LiveConfig.current()} always describes what is actually in effect. A file or
@@ -41,7 +42,9 @@ final class ConfigReloader {
             "forwardHost", "forwardPort", "forwardUsername", "forwardPassword", "forwardSSL",
             "forwardProviders",
             "batchSize", "batchDelay", "continueOnError",
-            "retry.");
+            "retry.",
+            // the relay also reads these per attempt (docs/relay.md)
+            "relay.", "processingTimeout", "security.logAllEmails");
 
     private static final JsonMapper MAPPER = JsonMapper.builder().findAndAddModules().build();
 

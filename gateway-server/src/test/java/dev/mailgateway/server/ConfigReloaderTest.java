@@ -131,6 +131,11 @@ class ConfigReloaderTest {
         assertThat(ConfigReloader.isReloadable("smtpHost")).isFalse();
         assertThat(ConfigReloader.isReloadable("queueSize")).isFalse();
         assertThat(ConfigReloader.isReloadable("security.allowedNetworks")).isFalse();
+        assertThat(ConfigReloader.isReloadable("security.logAllEmails")).isTrue();
+        assertThat(ConfigReloader.isReloadable("relay.commandTimeoutSec")).isTrue();
+        assertThat(ConfigReloader.isReloadable("processingTimeout")).isTrue();
+        assertThat(ConfigReloader.isReloadable("forwardSMTP")).isFalse();
+        assertThat(ConfigReloader.isReloadable("tls.certFile")).isFalse();
         assertThat(ConfigReloader.isReloadable("rateLimitsX")).isFalse();
     }
 }
