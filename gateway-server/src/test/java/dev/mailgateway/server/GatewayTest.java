@@ -8,11 +8,14 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +75,25 @@ class GatewayTest {
             gateway.close();
         }
         assertThatThrownBy(() -> get(port, "/health")).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void healthcheckCommandReportsARealDegradedGateway() throws Exception {
+        // no disk has this much free space: the spool's health check reports it
+        GatewayConfig c = config(", \"spool\": {\"minFreeDiskMb\": 1000000000000}");
+        Gateway gateway = new Gateway(c, "test");
+        try {
+            int port = gateway.start().admin().getPort();
+            GatewayConfig probe = ConfigLoader.fromJson("{\"healthCheckPort\": " + port + "}");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = HealthProbe.run(probe, Duration.ofSeconds(5), System.out,
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("HTTP 503").contains("degraded").contains("minFreeDiskMb");
+        } finally {
+            gateway.close();
+        }
     }
 
     @Test

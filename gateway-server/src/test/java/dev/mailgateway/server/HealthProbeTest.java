@@ -82,8 +82,9 @@ class HealthProbeTest {
 
     @Test
     void degradedExitsOneWithTheProblems() throws Exception {
-        int port = serve(503, "{\"status\": \"degraded\", \"problems\": "
-                + "[\"free disk 80 MB is under spool.minFreeDiskMb 100\", \"all providers down\"]}");
+        // the admin API's shape: details.problems
+        int port = serve(503, "{\"status\": \"degraded\", \"details\": {\"problems\": "
+                + "[\"free disk 80 MB is under spool.minFreeDiskMb 100\", \"all providers down\"]}}");
         assertThat(probe(config("127.0.0.1", port), Duration.ofSeconds(5))).isEqualTo(1);
         assertThat(err()).contains("degraded").contains("HTTP 503")
                 .contains("free disk 80 MB").contains("all providers down");
