@@ -8,7 +8,6 @@ import dev.mailgateway.core.config.ConfigException;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -138,8 +137,7 @@ final class ConfigReloader {
             out.put(path, node);
             return;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             flatten(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), out);
         }
     }
