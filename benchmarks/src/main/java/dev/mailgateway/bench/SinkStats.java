@@ -13,14 +13,20 @@ final class SinkStats {
     private final LongAdder connections = new LongAdder();
     private final AtomicLong openConnections = new AtomicLong();
     private final long exitAfter;
+    private final long exitAfterRecipients;
     private final CountDownLatch reached = new CountDownLatch(1);
     private volatile long firstMessageEpochMs;
     private volatile long lastMessageEpochMs;
     private volatile long targetReachedEpochMs;
 
-    /** @param exitAfter messages after which {@link #awaitTarget} returns; 0 = never */
-    SinkStats(long exitAfter) {
+    /**
+     * @param exitAfter           messages after which {@link #awaitTarget} returns; 0 = no target
+     * @param exitAfterRecipients recipients after which it returns (a relay may split a
+     *                            message's recipients over several transactions); 0 = no target
+     */
+    SinkStats(long exitAfter, long exitAfterRecipients) {
         this.exitAfter = exitAfter;
+        this.exitAfterRecipients = exitAfterRecipients;
     }
 
     void message(int rcpts) {
@@ -31,9 +37,15 @@ final class SinkStats {
             firstMessageEpochMs = now;
         }
         lastMessageEpochMs = now;
-        if (exitAfter > 0 && n == exitAfter) {
-            targetReachedEpochMs = now;
-            reached.countDown();
+        boolean hit = (exitAfter > 0 && n >= exitAfter)
+                || (exitAfterRecipients > 0 && recipients.sum() >= exitAfterRecipients);
+        if (hit && reached.getCount() > 0) {
+            synchronized (this) {
+                if (reached.getCount() > 0) {
+                    targetReachedEpochMs = now;
+                    reached.countDown();
+                }
+            }
         }
     }
 
@@ -84,6 +96,6 @@ final class SinkStats {
 
     /** Waits until {@code exitAfter} messages have arrived; false on timeout or when 0. */
     boolean awaitTarget(long millis) throws InterruptedException {
-        return exitAfter > 0 && reached.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return (exitAfter > 0 || exitAfterRecipients > 0) && reached.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 }

@@ -31,7 +31,13 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Binds the sink; {@code port} 0 picks a free port (see {@link #address()}). */
     public SmtpSink(InetSocketAddress bind, int threads, long exitAfter) throws InterruptedException {
-        this.stats = new SinkStats(exitAfter);
+        this(bind, threads, exitAfter, 0);
+    }
+
+    /** As above, also reaching its target once {@code exitAfterRecipients} recipients arrived. */
+    public SmtpSink(InetSocketAddress bind, int threads, long exitAfter, long exitAfterRecipients)
+            throws InterruptedException {
+        this.stats = new SinkStats(exitAfter, exitAfterRecipients);
         NettyTransport transport = NettyTransport.detect();
         this.group = transport.newGroup(threads, "sink-io");
         try {
@@ -95,6 +101,7 @@ public final class SmtpSink implements AutoCloseable {
         int port = 2526;
         int threads = 1;
         long exitAfter = 0;
+        long exitAfterRcpts = 0;
         int printEvery = 0;
         int maxSeconds = 3600;
         boolean allowRemote = false;
@@ -114,18 +121,19 @@ public final class SmtpSink implements AutoCloseable {
                     case "--port" -> port = Integer.parseInt(v);
                     case "--threads" -> threads = Integer.parseInt(v);
                     case "--exit-after" -> exitAfter = Long.parseLong(v);
+                    case "--exit-after-rcpts" -> exitAfterRcpts = Long.parseLong(v);
                     case "--print-every" -> printEvery = Integer.parseInt(v);
                     case "--max-seconds" -> maxSeconds = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + opt);
                 }
             }
             if (port < 0 || port > 65535 || threads < 1 || threads > 64 || exitAfter < 0
-                    || printEvery < 0 || maxSeconds < 1 || maxSeconds > 86_400) {
+                    || exitAfterRcpts < 0 || printEvery < 0 || maxSeconds < 1 || maxSeconds > 86_400) {
                 throw new IllegalArgumentException("option out of range");
             }
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage() + "\nusage: SmtpSink [--host 127.0.0.1] [--port 2526]"
-                    + " [--threads 1] [--exit-after N] [--print-every SEC] [--max-seconds 3600]"
+                    + " [--threads 1] [--exit-after N] [--exit-after-rcpts N] [--print-every SEC] [--max-seconds 3600]"
                     + " [--allow-remote]");
             System.exit(64);
             return;
@@ -137,7 +145,7 @@ public final class SmtpSink implements AutoCloseable {
             System.exit(64);
             return;
         }
-        SmtpSink sink = new SmtpSink(new InetSocketAddress(addr, port), threads, exitAfter);
+        SmtpSink sink = new SmtpSink(new InetSocketAddress(addr, port), threads, exitAfter, exitAfterRcpts);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!sink.closed.get()) {
                 System.out.println(sink.json());
@@ -152,7 +160,7 @@ public final class SmtpSink implements AutoCloseable {
         long lastPrinted = -1;
         boolean reached = false;
         while (System.nanoTime() < deadline) {
-            if (exitAfter > 0) {
+            if (exitAfter > 0 || exitAfterRcpts > 0) {
                 reached = sink.awaitTarget(step);
             } else {
                 Thread.sleep(step);
@@ -170,6 +178,6 @@ public final class SmtpSink implements AutoCloseable {
         sink.close();
         System.out.println(summary);
         System.out.flush();
-        System.exit(reached || exitAfter == 0 ? 0 : 3);
+        System.exit(reached || (exitAfter == 0 && exitAfterRcpts == 0) ? 0 : 3);
     }
 }
