@@ -13,6 +13,6 @@ public record AdminConfig(String token) {
 
     @Override
     public String toString() {
-        return "AdminConfig[token=" + (token.isEmpty() ? "" : "****") + "]";
+        return Secrets.toString(this);
     }
 }

@@ -19,7 +19,12 @@ public record Cidr(byte[] network, int prefixLength) {
         String t = text.trim();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        if (!addr.matches("[0-9.]+") && !addr.contains(":")) {
+        // Only literal addresses reach InetAddress, which would otherwise try DNS: IPv4 as four
+        // decimal octets (not the legacy "10.1" forms), IPv6 as hex digits, ':' and '.'.
+        boolean v4 = addr.matches("(\\d{1,3}\\.){3}\\d{1,3}")
+                && java.util.Arrays.stream(addr.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255);
+        boolean v6 = addr.contains(":") && addr.matches("[0-9A-Fa-f:.]+");
+        if (!v4 && !v6) {
             throw new ConfigException(key + " entries must be CIDR networks like 10.0.0.0/8, got \"" + text + "\"");
         }
         byte[] bytes;

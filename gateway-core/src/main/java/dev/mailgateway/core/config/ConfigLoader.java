@@ -1,28 +1,38 @@
 package dev.mailgateway.core.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the configuration: built-in defaults, overlaid by the JSON file (comments allowed),
- * overlaid by environment variables (key path in UPPER_SNAKE_CASE, dots to '_').
+ * Reads the configuration: built-in defaults, overlaid by the JSON file ({@code //} and
+ * {@code /* *}{@code /} comments allowed), overlaid by environment variables (key path in
+ * UPPER_SNAKE_CASE, dots to '_': {@code rateLimits.globalMaxPerHour} →
+ * {@code RATE_LIMITS_GLOBAL_MAX_PER_HOUR}). Env wins over the file, the file over the defaults.
  *
- * <p>How: the defaults are turned into a JSON tree, the file's tree is merged onto it key by
- * key (unknown keys are errors), then the environment, and the result is bound to
- * {@link GatewayConfig}, whose compact constructors validate each value.
- *
- * <p>FOUNDATION SKELETON: env overrides, unknown-key suggestions and error positions are
- * completed in issue #2.
+ * <p>How: {@link GatewayConfig#defaults()} is turned into a JSON tree; the file's tree is merged
+ * onto it key by key ({@link ConfigMerger}: unknown keys, nulls and wrong JSON types are errors,
+ * with the closest known key as a suggestion); then the environment ({@link EnvOverrides});
+ * then the tree is bound to {@link GatewayConfig}, whose compact constructors check ranges.
+ * Every failure is a {@link ConfigException} whose message names the key or environment
+ * variable and what was expected; the launcher prints it and exits 2.
  */
 public final class ConfigLoader {
 
@@ -32,8 +42,13 @@ public final class ConfigLoader {
 
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .findAndAddModules()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // Types are checked before binding (ConfigMerger); this keeps the binder strict too.
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
     private ConfigLoader() {
@@ -48,41 +63,27 @@ public final class ConfigLoader {
      */
     public static Loaded load(Path file, Map<String, String> env) {
         if (file == null) {
-            return new Loaded(fromJson("{}", env), "built-in defaults");
+            return new Loaded(fromJson("{}", "built-in defaults", env), "built-in defaults");
         }
         String json;
         try {
             json = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("cannot read config file " + file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("cannot read config file " + file + ": permission denied", e);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("cannot read config file " + file + ": not valid UTF-8 text", e);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            String why = Files.isDirectory(file) ? "it is a directory" : String.valueOf(e.getMessage());
+            throw new ConfigException("cannot read config file " + file + ": " + why, e);
         }
-        return new Loaded(fromJson(json, env), file.toString());
+        return new Loaded(fromJson(json, file.toString(), env), file.toString());
     }
 
     /** Builds a config from JSON text (a partial document: missing keys keep their defaults). */
     public static GatewayConfig fromJson(String json, Map<String, String> env) {
-        ObjectNode tree = MAPPER.valueToTree(GatewayConfig.defaults());
-        JsonNode file;
-        try {
-            file = MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("config is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (file != null && !file.isMissingNode()) {
-            if (!file.isObject()) {
-                throw new ConfigException("config must be a JSON object");
-            }
-            merge(tree, (ObjectNode) file, "");
-        }
-        try {
-            return MAPPER.treeToValue(tree, GatewayConfig.class);
-        } catch (JsonProcessingException e) {
-            Throwable c = e.getCause();
-            if (c instanceof ConfigException ce) {
-                throw ce;
-            }
-            throw new ConfigException(e.getOriginalMessage(), e);
-        }
+        return fromJson(json, "config", env);
     }
 
     /** Shorthand for tests: a config from JSON, no environment. */
@@ -90,30 +91,94 @@ public final class ConfigLoader {
         return fromJson(json, Map.of());
     }
 
-    private static void merge(ObjectNode target, ObjectNode source, String path) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-            JsonNode existing = target.get(e.getKey());
-            if (existing == null) {
-                throw new ConfigException("unknown config key \"" + key + "\"");
-            }
-            if (existing.isObject() && e.getValue().isObject()) {
-                merge((ObjectNode) existing, (ObjectNode) e.getValue(), key);
-            } else if ("forwardProviders".equals(key) && e.getValue().isArray()) {
-                ArrayNode out = MAPPER.createArrayNode();
-                for (JsonNode p : e.getValue()) {
-                    ObjectNode base = MAPPER.valueToTree(ProviderConfig.template());
-                    if (!p.isObject()) {
-                        throw new ConfigException("forwardProviders entries must be objects");
-                    }
-                    merge(base, (ObjectNode) p, key + "[]");
-                    out.add(base);
+    /** Key path → environment variable name for every key, ordered like the defaults. */
+    public static Map<String, String> envNames() {
+        return ConfigKeys.envNames();
+    }
+
+    /**
+     * The configuration as pretty-printed JSON, every non-empty password and token replaced by
+     * {@code "****"} (for {@code --check-config}). Parsing it back gives the same config except
+     * for the masked secrets.
+     */
+    public static String toMaskedJson(GatewayConfig config) {
+        JsonNode tree = MAPPER.valueToTree(config);
+        mask(tree);
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot print a JSON tree", e);
+        }
+    }
+
+    static GatewayConfig fromJson(String json, String source, Map<String, String> env) {
+        ObjectNode tree = ConfigKeys.defaultsTree();
+        JsonNode file = parse(json, source);
+        if (!file.isObject()) {
+            throw new ConfigException(source + " must be a JSON object { ... }, got "
+                    + (file.isMissingNode() ? "an empty document" : ConfigMerger.describe(file, "")));
+        }
+        ConfigMerger.mergeObject(tree, (ObjectNode) file, GatewayConfig.class, "");
+        Map<String, String> fromEnv = EnvOverrides.apply(tree, env);
+        try {
+            return bind(tree, GatewayConfig.class);
+        } catch (ConfigException e) {
+            throw attributeToEnv(e, fromEnv);
+        }
+    }
+
+    /** Binds a merged tree; a compact constructor's ConfigException comes out unwrapped. */
+    static <T> T bind(JsonNode tree, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            // Jackson wraps what a constructor throws (ValueInstantiationException, nested once
+            // per record level): the ConfigException inside carries the message for the user.
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof ConfigException ce) {
+                    throw ce;
                 }
-                target.set(e.getKey(), out);
-            } else {
-                target.set(e.getKey(), e.getValue());
             }
+            throw new ConfigException("invalid configuration: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static JsonNode parse(String json, String source) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException(source + where + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Adds "(from environment variable X)" when the failing key was set from the environment. */
+    private static ConfigException attributeToEnv(ConfigException e, Map<String, String> fromEnv) {
+        List<String> paths = new ArrayList<>(fromEnv.keySet());
+        paths.sort(Comparator.comparingInt(String::length).reversed());
+        for (String path : paths) {
+            if (e.getMessage().startsWith(path + " ")) {
+                return new ConfigException(e.getMessage() + " (from environment variable "
+                        + fromEnv.get(path) + ")", e);
+            }
+        }
+        return e;
+    }
+
+    private static void mask(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode o = (ObjectNode) node;
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                JsonNode v = e.getValue();
+                if (ConfigKeys.isSecret(e.getKey()) && v.isTextual() && !v.asText().isEmpty()) {
+                    o.set(e.getKey(), TextNode.valueOf(Secrets.MASK));
+                } else {
+                    mask(v);
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(ConfigLoader::mask);
         }
     }
 }

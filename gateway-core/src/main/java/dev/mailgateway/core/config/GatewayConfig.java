@@ -136,4 +136,10 @@ public record GatewayConfig(
         }
         return this;
     }
+
+    /** Every component, with {@code defaultPassword} and {@code forwardPassword} shown as {@code ****}. */
+    @Override
+    public String toString() {
+        return Secrets.toString(this);
+    }
 }

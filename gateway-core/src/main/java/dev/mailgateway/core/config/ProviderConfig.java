@@ -31,7 +31,6 @@ public record ProviderConfig(
 
     @Override
     public String toString() {
-        return "ProviderConfig[" + address() + ", ssl=" + ssl + ", priority=" + priority
-                + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "****") + "]";
+        return Secrets.toString(this);
     }
 }

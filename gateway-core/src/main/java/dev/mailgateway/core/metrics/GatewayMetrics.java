@@ -86,7 +86,9 @@ public final class GatewayMetrics {
         rateLimited = registry.counter(PREFIX + "smtp.rate_limited");
         connectionsRejected = registry.counter(PREFIX + "smtp.connections.rejected");
         authFailures = registry.counter(PREFIX + "smtp.auth.failures");
-        connectionsOpen = registry.counter(PREFIX + "smtp.connections.open");
+        // goes up and down: exported as a gauge, so Prometheus does not treat it as a counter
+        connectionsOpen = new Counter();
+        registry.register(PREFIX + "smtp.connections.open", (Gauge<Long>) connectionsOpen::getCount);
         acceptLatency = timer("smtp.accept.latency");
         spoolAppends = registry.counter(PREFIX + "spool.appends");
         spoolFsyncs = registry.counter(PREFIX + "spool.fsyncs");

@@ -35,7 +35,10 @@ public final class DispatchQueue {
 
     DispatchQueue(int capacity, Runnable afterPoll) {
         this.capacity = capacity;
-        // MpscArrayQueue rounds capacity up to a power of two; we enforce the exact bound.
+        // MpscArrayQueue rounds capacity up to a power of two; offer checks the configured
+        // bound first. The check is not atomic with the offer, so concurrent producers may
+        // overshoot it by a few (never past the power of two): a soft bound, which is all
+        // admission control needs, without a contended counter on the hand-off path.
         this.queue = new MpscArrayQueue<>(Math.max(2, capacity));
         this.afterPoll = afterPoll;
     }

@@ -102,9 +102,26 @@ public final class Dispatcher {
         while ((m = overflow.poll()) != null) {
             if (!tryOffer(m)) {
                 overflow.add(m); // still no room: back to the list (order among waiters may change)
-                return;
+                // Lost wake-up guard: while we held m outside the list, a consumer may have
+                // drained its queue and run its own refill, found the list empty and gone idle.
+                // Nobody would then move m until the next dispatch, and hasCapacity() would
+                // stay false (refusing every new transaction). If a slot opened meanwhile, go
+                // on; a consumer that polls after this check finds m back in the list.
+                if (!anyQueueHasRoom()) {
+                    return;
+                }
+                continue;
             }
             overflowSize.decrementAndGet();
         }
+    }
+
+    private boolean anyQueueHasRoom() {
+        for (DispatchQueue q : queues) {
+            if (q.size() < q.capacity()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -6,8 +6,14 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.model.SpooledMessage;
 import java.time.Instant;
+import dev.mailgateway.core.model.QueueId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -61,5 +67,58 @@ class DispatcherTest {
         d.dispatch(message());
         assertThat(scheduled).hasSize(2);
         assertThat(wakeUps).hasValue(1);
+    }
+
+    @Test
+    void concurrentProducersAndConsumersLoseNothingAndLeaveNoOverflowBehind() throws Exception {
+        // Small queues force the overflow path; every message must come out exactly once and the
+        // overflow list must end empty (a stranded message would keep hasCapacity() false).
+        Dispatcher d = new Dispatcher(2, 4);
+        int producers = 4;
+        int perProducer = 5_000;
+        int total = producers * perProducer;
+        Set<QueueId> seen = ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            DispatchQueue q = d.queue(c);
+            threads.add(new Thread(() -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!stop.get() && seen.size() < total && System.nanoTime() < deadline) {
+                    SpooledMessage m = q.poll();
+                    if (m != null && !seen.add(m.id())) {
+                        duplicates.incrementAndGet();
+                    }
+                    if (m == null) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }));
+        }
+        for (int p = 0; p < producers; p++) {
+            threads.add(new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < perProducer; i++) {
+                    d.dispatch(message());
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        start.countDown();
+        for (Thread t : threads) {
+            t.join(35_000);
+        }
+        stop.set(true);
+
+        assertThat(duplicates).hasValue(0);
+        assertThat(seen).hasSize(total);
+        assertThat(d.overflowSize()).isZero();
+        assertThat(d.hasCapacity()).isTrue();
     }
 }

@@ -1,0 +1,71 @@
+package dev.mailgateway.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One answer of the admin API as a plain value: status, content type, body bytes and any
+ * extra headers. Endpoints build these on any thread; only {@link AdminHandler} turns one into
+ * a Netty response, on the channel's event loop, so no {@code ByteBuf} is ever created on a
+ * store's thread or leaked when the client has gone.
+ *
+ * @param headers extra headers such as {@code Allow} or {@code WWW-Authenticate}; never
+ *                Content-Type, Content-Length or Connection, which the handler sets
+ */
+record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
+        Map<String, String> headers) {
+
+    static final String JSON = "application/json; charset=utf-8";
+
+    /** One mapper for the module: thread-safe once configured. */
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    AdminResponse {
+        headers = Map.copyOf(headers);
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** A JSON answer. */
+    static AdminResponse json(HttpResponseStatus status, Object body) {
+        try {
+            return new AdminResponse(status, JSON, MAPPER.writeValueAsBytes(body), Map.of());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static AdminResponse ok(Object body) {
+        return json(HttpResponseStatus.OK, body);
+    }
+
+    /** The one error shape of the API: {@code {"error": "..."}}. */
+    static AdminResponse error(HttpResponseStatus status, String message) {
+        return json(status, object().put("error", message));
+    }
+
+    /** 405 with the {@code Allow} header RFC 9110 section 15.5.6 requires. */
+    static AdminResponse methodNotAllowed(String allow) {
+        return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed; allowed: " + allow)
+                .withHeader("Allow", allow);
+    }
+
+    static AdminResponse notFound(String what) {
+        return error(HttpResponseStatus.NOT_FOUND, what);
+    }
+
+    AdminResponse withHeader(String name, String value) {
+        HashMap<String, String> h = new HashMap<>(headers);
+        h.put(name, value);
+        return new AdminResponse(status, contentType, body, h);
+    }
+}

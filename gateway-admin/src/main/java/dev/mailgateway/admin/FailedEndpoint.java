@@ -1,0 +1,120 @@
+package dev.mailgateway.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.spool.FailedStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The failed-mail recovery endpoints (spec section 5): list, show, delete and re-send messages
+ * of the {@link FailedStore}. Every store call returns a future completed on the store's own
+ * executor; this class only maps results to answers, and {@link AdminHandler} writes them back
+ * on the channel's event loop. Ids reach here already checked with {@link QueueId#isValid}.
+ */
+final class FailedEndpoint {
+
+    private final FailedStore store;
+
+    FailedEndpoint(FailedStore store) {
+        this.store = store;
+    }
+
+    /** {@code POST /admin/retry-failed}: {@code {"requeued": N}}. */
+    CompletableFuture<AdminResponse> retryAll() {
+        return store.retryAll().thenApply(n -> AdminResponse.ok(AdminResponse.object().put("requeued", n)));
+    }
+
+    /** {@code GET /admin/failed}: every message without its content, oldest first. */
+    CompletableFuture<AdminResponse> list() {
+        return store.list().thenApply(messages -> {
+            ObjectNode body = AdminResponse.object().put("count", messages.size());
+            ArrayNode list = body.putArray("messages");
+            for (FailedMessage m : messages) {
+                list.add(summary(m));
+            }
+            return AdminResponse.ok(body);
+        });
+    }
+
+    /** {@code GET /admin/failed/{id}}: one message with its content. */
+    CompletableFuture<AdminResponse> get(QueueId id) {
+        return store.get(id).thenApply((Optional<FailedMessage> found) -> found
+                .map(m -> AdminResponse.ok(withContent(m)))
+                .orElseGet(() -> notFound(id)));
+    }
+
+    /** {@code DELETE /admin/failed/{id}}. */
+    CompletableFuture<AdminResponse> delete(QueueId id) {
+        return store.delete(id).thenApply(deleted -> deleted
+                ? AdminResponse.ok(AdminResponse.object().put("deleted", id.value()))
+                : notFound(id));
+    }
+
+    /** {@code POST /admin/failed/{id}/retry}: {@code {"requeued": 1}}. */
+    CompletableFuture<AdminResponse> retry(QueueId id) {
+        return store.retry(id).thenApply(requeued -> requeued
+                ? AdminResponse.ok(AdminResponse.object().put("requeued", 1).put("id", id.value()))
+                : notFound(id));
+    }
+
+    private static AdminResponse notFound(QueueId id) {
+        return AdminResponse.notFound("no failed message " + id.value());
+    }
+
+    private static ObjectNode summary(FailedMessage m) {
+        ObjectNode node = AdminResponse.object()
+                .put("id", m.id().value())
+                .put("from", m.from());
+        ArrayNode to = node.putArray("to");
+        m.to().forEach(to::add);
+        node.put("attempts", m.attempts())
+                .put("lastError", m.lastError())
+                .put("receivedAt", text(m.receivedAt()))
+                .put("lastAttemptAt", text(m.lastAttemptAt()));
+        return node;
+    }
+
+    /**
+     * The summary plus {@code smtpUtf8}, {@code eightBit} and the raw message: as
+     * {@code content} when it is valid UTF-8, else as {@code contentBase64}, as in the
+     * failed-store file.
+     */
+    private static ObjectNode withContent(FailedMessage m) {
+        ObjectNode node = summary(m)
+                .put("smtpUtf8", m.smtpUtf8())
+                .put("eightBit", m.eightBit());
+        byte[] content = m.content() == null ? new byte[0] : m.content();
+        String text = utf8OrNull(content);
+        if (text != null) {
+            node.put("content", text);
+        } else {
+            node.put("contentBase64", Base64.getEncoder().encodeToString(content));
+        }
+        return node;
+    }
+
+    private static String utf8OrNull(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

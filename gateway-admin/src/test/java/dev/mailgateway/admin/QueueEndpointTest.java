@@ -1,0 +1,87 @@
+package dev.mailgateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.SpooledMessage;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class QueueEndpointTest {
+
+    private AdminTestServer admin;
+
+    @BeforeEach
+    void start() {
+        admin = new AdminTestServer();
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+    }
+
+    @Test
+    void countsWhereAcceptedMailIsAndShowsTheOldestFirst() {
+        SpooledMessage young = admin.spooled("new@example.com", List.of("r@example.com"), 30, 0,
+                List.of("r@example.com"));
+        SpooledMessage old = admin.spooled("old@example.com", List.of("a@example.com", "b@example.com"),
+                3600, 2, List.of("b@example.com"));
+        admin.spool.live.add(young);
+        admin.spool.live.add(old);
+        admin.dispatcher.dispatch(young);
+        admin.metrics.gauge(GatewayMetrics.RETRY_WAITING, () -> 1);
+        admin.failed.put(admin.failedMessage("x@example.com", List.of("y@example.com"), new byte[0]));
+
+        HttpResponse<String> r = admin.get("/admin/queue");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode b = AdminTestServer.json(r);
+        assertThat(b.get("spool_live").asInt()).isEqualTo(2);
+        assertThat(b.get("queue_depth").asInt()).isEqualTo(1);
+        assertThat(b.get("queue_overflow").asInt()).isZero();
+        assertThat(b.get("queue_capacity").asInt()).isEqualTo(10);
+        assertThat(b.get("retry_waiting").asInt()).isEqualTo(1);
+        assertThat(b.get("failed").asInt()).isEqualTo(1);
+        JsonNode oldest = b.get("oldest");
+        assertThat(oldest).hasSize(2);
+        JsonNode o = oldest.get(0);
+        assertThat(o.get("id").asText()).isEqualTo(old.id().value());
+        assertThat(o.get("from").asText()).isEqualTo("old@example.com");
+        assertThat(o.get("pendingRecipients")).extracting(JsonNode::asText).containsExactly("b@example.com");
+        assertThat(o.get("attempts").asInt()).isEqualTo(2);
+        assertThat(o.get("receivedAt").asText()).isEqualTo("2026-11-30T11:00:00.250Z");
+        assertThat(o.get("ageSeconds").asLong()).isEqualTo(3600);
+        assertThat(oldest.get(1).get("id").asText()).isEqualTo(young.id().value());
+    }
+
+    @Test
+    void showsAtMostTwentyMessages() {
+        for (int i = 0; i < 25; i++) {
+            admin.spool.live.add(admin.spooled("a@example.com", List.of("b@example.com"), 100 - i, 0,
+                    List.of("b@example.com")));
+        }
+        JsonNode b = AdminTestServer.json(admin.get("/admin/queue"));
+        assertThat(b.get("spool_live").asInt()).isEqualTo(25);
+        assertThat(b.get("oldest")).hasSize(QueueEndpoint.OLDEST_LIMIT);
+        assertThat(b.get("oldest").get(0).get("ageSeconds").asLong()).isEqualTo(100);
+    }
+
+    @Test
+    void retryWaitingIsNullUntilTheRelayRegistersItsGauge() {
+        JsonNode b = AdminTestServer.json(admin.get("/admin/queue"));
+        assertThat(b.get("retry_waiting").isNull()).isTrue();
+        assertThat(b.get("oldest")).isEmpty();
+    }
+
+    @Test
+    void onlyGetIsAllowed() {
+        HttpResponse<String> r = admin.post("/admin/queue");
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    }
+}

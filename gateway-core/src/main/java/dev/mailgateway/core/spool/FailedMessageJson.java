@@ -1,0 +1,176 @@
+package dev.mailgateway.core.spool;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The JSON form of a failed message, {@code failed/<id>.json} (docs/spool.md): the raw
+ * content as text when it is valid UTF-8 (strict decoder), as {@code contentBase64} otherwise.
+ * Stateless and thread-safe.
+ */
+final class FailedMessageJson {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private FailedMessageJson() {
+    }
+
+    static byte[] write(FailedMessage m) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(m.content().length + 512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("id", m.id().value());
+            g.writeStringField("from", m.from());
+            g.writeArrayFieldStart("to");
+            for (String r : m.to()) {
+                g.writeString(r);
+            }
+            g.writeEndArray();
+            g.writeStringField("receivedAt", m.receivedAt().toString());
+            g.writeNumberField("attempts", m.attempts());
+            g.writeStringField("lastAttemptAt", m.lastAttemptAt().toString());
+            g.writeStringField("lastError", m.lastError() == null ? "" : m.lastError());
+            g.writeBooleanField("smtpUtf8", m.smtpUtf8());
+            g.writeBooleanField("eightBit", m.eightBit());
+            String text = strictUtf8(m.content());
+            if (text != null) {
+                g.writeStringField("content", text);
+            } else {
+                g.writeStringField("contentBase64", Base64.getEncoder().encodeToString(m.content()));
+            }
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** The content as text when it is valid UTF-8, else null (then it is stored as base64). */
+    static String strictUtf8(byte[] content) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(content)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Parses a stored file; content is skipped (not decoded) unless asked for.
+     *
+     * @throws IllegalArgumentException when a field is missing or wrong, or the id does not
+     *                                  match the file name
+     */
+    static FailedMessage read(byte[] json, QueueId expected, boolean withContent) throws IOException {
+        String id = null;
+        String from = null;
+        List<String> to = null;
+        Instant receivedAt = null;
+        Integer attempts = null;
+        Instant lastAttemptAt = null;
+        String lastError = "";
+        boolean smtpUtf8 = false;
+        boolean eightBit = false;
+        byte[] content = null;
+        boolean hasContent = false;
+        try (JsonParser p = JSON.createParser(json)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "an object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "id" -> id = text(p, t, field);
+                    case "from" -> from = text(p, t, field);
+                    case "to" -> {
+                        expect(t, JsonToken.START_ARRAY, "to: an array");
+                        to = new ArrayList<>();
+                        while (p.nextToken() == JsonToken.VALUE_STRING) {
+                            to.add(p.getText());
+                        }
+                        expect(p.currentToken(), JsonToken.END_ARRAY, "to: strings only");
+                    }
+                    case "receivedAt" -> receivedAt = Instant.parse(text(p, t, field));
+                    case "attempts" -> {
+                        expect(t, JsonToken.VALUE_NUMBER_INT, "attempts: an integer");
+                        attempts = p.getIntValue();
+                    }
+                    case "lastAttemptAt" -> lastAttemptAt = Instant.parse(text(p, t, field));
+                    case "lastError" -> lastError = text(p, t, field);
+                    case "smtpUtf8" -> smtpUtf8 = bool(p, t, field);
+                    case "eightBit" -> eightBit = bool(p, t, field);
+                    case "content" -> {
+                        expect(t, JsonToken.VALUE_STRING, "content: a string");
+                        hasContent = true;
+                        if (withContent) {
+                            content = p.getText().getBytes(StandardCharsets.UTF_8);
+                        }
+                    }
+                    case "contentBase64" -> {
+                        expect(t, JsonToken.VALUE_STRING, "contentBase64: a string");
+                        hasContent = true;
+                        if (withContent) {
+                            content = Base64.getDecoder().decode(p.getText());
+                        }
+                    }
+                    default -> p.skipChildren(); // unknown fields are kept for forward compatibility
+                }
+            }
+            expect(p.currentToken(), JsonToken.END_OBJECT, "a complete object");
+        }
+        if (id == null || !id.equals(expected.value())) {
+            throw new IllegalArgumentException("id " + id + " does not match the file name " + expected);
+        }
+        require(from, "from");
+        require(to, "to");
+        require(receivedAt, "receivedAt");
+        require(attempts, "attempts");
+        require(lastAttemptAt, "lastAttemptAt");
+        if (to.isEmpty()) {
+            throw new IllegalArgumentException("to is empty");
+        }
+        if (!hasContent) {
+            throw new IllegalArgumentException("neither content nor contentBase64");
+        }
+        return new FailedMessage(expected, from, to, receivedAt, attempts, lastAttemptAt, lastError,
+                content, smtpUtf8, eightBit);
+    }
+
+    private static void expect(JsonToken got, JsonToken want, String what) {
+        if (got != want) {
+            throw new IllegalArgumentException("expected " + what + ", got " + got);
+        }
+    }
+
+    private static String text(JsonParser p, JsonToken t, String field) throws IOException {
+        expect(t, JsonToken.VALUE_STRING, field + ": a string");
+        return p.getText();
+    }
+
+    private static boolean bool(JsonParser p, JsonToken t, String field) {
+        if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+            throw new IllegalArgumentException(field + ": a boolean expected, got " + t);
+        }
+        return t == JsonToken.VALUE_TRUE;
+    }
+
+    private static void require(Object value, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing field " + field);
+        }
+    }
+}

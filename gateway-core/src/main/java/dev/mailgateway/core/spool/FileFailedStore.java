@@ -1,0 +1,374 @@
+package dev.mailgateway.core.spool;
+
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failed store on disk: one JSON file per message, {@code <failedDir>/<id>.json}, written
+ * atomically (temp file, fsync, rename, directory fsync). File names are generated queue ids,
+ * never user input; a file that does not parse is moved to {@code corrupt/} with a WARN.
+ *
+ * <p>Threads: every operation runs on the store's own thread ({@code failed-store}); the
+ * known ids and their versions live there too. A re-send goes through {@link MessageIngress}
+ * with the original id, and the file is deleted only once the spool has it, and only if no
+ * newer failure of the same id was stored meanwhile (the version check).
+ */
+public final class FileFailedStore implements FailedStore {
+
+    private static final Logger log = LoggerFactory.getLogger(FileFailedStore.class);
+    private static final String SUFFIX = ".json";
+
+    private final Path dir;
+    private final Path corruptDir;
+    private final MessageIngress ingress;
+    private final ScheduledExecutorService executor;
+    private volatile int count;
+
+    // failed-store thread only (filled by the constructor before the executor runs anything)
+    private final Map<QueueId, Long> versions = new HashMap<>();
+    /** Ids handed to the ingress and not yet answered: never two re-sends of one id at once. */
+    private final Set<QueueId> resending = new HashSet<>();
+    private long nextVersion;
+    private boolean retryRunning;
+    private ScheduledFuture<?> periodic;
+
+    public FileFailedStore(Path failedDir, MessageIngress ingress, GatewayMetrics metrics) {
+        this.dir = failedDir;
+        this.corruptDir = failedDir.resolve("corrupt");
+        this.ingress = ingress;
+        try {
+            Files.createDirectories(failedDir);
+            scanDirectory();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the failed store " + failedDir, e);
+        }
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "failed-store");
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.gauge(GatewayMetrics.FAILED_STORED, this::count);
+    }
+
+    @Override
+    public CompletableFuture<Void> store(FailedMessage message) {
+        if (message.content() == null) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("a failed message needs its content: " + message.id()));
+        }
+        return onStoreThread(() -> {
+            try {
+                writeAtomically(message);
+            } catch (IOException e) {
+                log.error("queue {}: cannot write to the failed store: {}", message.id(), e.toString());
+                throw new UncheckedIOException(e);
+            }
+            versions.put(message.id(), ++nextVersion);
+            count = versions.size();
+            log.info("queue {}: stored in failed/ ({} recipients, {} attempts): {}", message.id(),
+                    message.to().size(), message.attempts(), message.lastError());
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<FailedMessage>> list() {
+        return onStoreThread(() -> {
+            rescan();
+            List<FailedMessage> out = new ArrayList<>(versions.size());
+            for (QueueId id : new ArrayList<>(versions.keySet())) {
+                read(id, false).ifPresent(out::add);
+            }
+            out.sort(Comparator.comparing(FailedMessage::receivedAt).thenComparing(FailedMessage::id));
+            return out;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<FailedMessage>> get(QueueId id) {
+        return onStoreThread(() -> read(id, true));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(QueueId id) {
+        return onStoreThread(() -> {
+            try {
+                boolean existed = Files.deleteIfExists(file(id));
+                forget(id);
+                if (existed) {
+                    log.info("queue {}: deleted from failed/", id);
+                }
+                return existed;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> retry(QueueId id) {
+        return onStoreThread(() -> resend(id)).thenCompose(f -> f);
+    }
+
+    /**
+     * {@inheritDoc} Oldest first, one at a time; stops early (counting what was re-queued) when
+     * the ingress stops admitting (queues full, disk low) or a re-send fails.
+     */
+    @Override
+    public CompletableFuture<Integer> retryAll() {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        onStoreThread(() -> {
+            rescan();
+            List<QueueId> ids = new ArrayList<>(versions.keySet());
+            ids.sort(null); // ids sort by accept time
+            resendNext(ids.iterator(), 0, result);
+            return null;
+        }).whenComplete((v, err) -> {
+            if (err != null) {
+                result.completeExceptionally(err);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public int count() {
+        return count;
+    }
+
+    /**
+     * Re-sends everything every {@code intervalMs} (retry.failedRetryIntervalMs); 0 = never.
+     * A run still going when the next is due is not overlapped.
+     */
+    public void startPeriodicRetry(long intervalMs) {
+        if (intervalMs <= 0) {
+            return;
+        }
+        onStoreThread(() -> periodic = executor.scheduleWithFixedDelay(this::periodicRetry,
+                intervalMs, intervalMs, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public void close() {
+        if (executor.isShutdown()) {
+            return;
+        }
+        executor.execute(() -> {
+            if (periodic != null) {
+                periodic.cancel(false);
+            }
+        });
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("failed store {}: still busy after 10 s, closing anyway", dir);
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private <T> CompletableFuture<T> onStoreThread(java.util.function.Supplier<T> task) {
+        try {
+            return CompletableFuture.supplyAsync(task, executor);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the failed store is closed"));
+        }
+    }
+
+    // ------------------------------------------------------------- failed-store thread
+
+    private void periodicRetry() {
+        if (retryRunning || versions.isEmpty()) {
+            return;
+        }
+        retryRunning = true;
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        List<QueueId> ids = new ArrayList<>(versions.keySet());
+        ids.sort(null);
+        resendNext(ids.iterator(), 0, result);
+        result.whenCompleteAsync((n, err) -> {
+            retryRunning = false;
+            if (n != null && n > 0) {
+                log.info("failed store: periodic retry re-queued {} messages", n);
+            }
+        }, executor);
+    }
+
+    private void resendNext(Iterator<QueueId> ids, int done, CompletableFuture<Integer> result) {
+        while (ids.hasNext()) {
+            MessageIngress.Admission admission = ingress.admission();
+            if (admission != MessageIngress.Admission.OK) {
+                log.info("failed store: re-send paused after {} messages: ingress says {}", done, admission);
+                break;
+            }
+            CompletableFuture<Boolean> sent = resend(ids.next());
+            if (sent.isDone() && !sent.isCompletedExceptionally() && !sent.join()) {
+                continue; // gone or corrupt: next one
+            }
+            sent.whenCompleteAsync((ok, err) -> {
+                if (err != null) {
+                    log.warn("failed store: re-send stopped after {} messages: {}", done, err.toString());
+                    result.complete(done);
+                } else {
+                    resendNext(ids, done + (ok ? 1 : 0), result);
+                }
+            }, executor);
+            return;
+        }
+        result.complete(done);
+    }
+
+    /** Starts one re-send; the future says whether a message was re-queued. */
+    private CompletableFuture<Boolean> resend(QueueId id) {
+        if (resending.contains(id)) {
+            return CompletableFuture.completedFuture(false); // a re-send of it is under way
+        }
+        Optional<FailedMessage> found = read(id, true);
+        if (found.isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        FailedMessage m = found.get();
+        long version = versions.getOrDefault(id, -1L);
+        Envelope envelope = new Envelope(id, m.from(), m.to(), m.receivedAt(), "", "", "",
+                m.smtpUtf8(), m.eightBit());
+        resending.add(id);
+        CompletableFuture<QueueId> accepted;
+        try {
+            accepted = ingress.accept(envelope, m.content());
+        } catch (RuntimeException e) {
+            resending.remove(id);
+            return CompletableFuture.failedFuture(e);
+        }
+        accepted.whenCompleteAsync((q, err) -> resending.remove(id), executor);
+        return accepted.thenApplyAsync(q -> {
+            // spooled again: the file may go, unless a newer failure was stored meanwhile
+            if (versions.getOrDefault(id, -1L) == version) {
+                try {
+                    Files.deleteIfExists(file(id));
+                } catch (IOException e) {
+                    log.warn("queue {}: re-sent but its failed/ file could not be deleted: {}", id, e.toString());
+                }
+                forget(id);
+            }
+            log.info("queue {}: re-sent from failed/ to {} recipients", id, m.to().size());
+            return true;
+        }, executor);
+    }
+
+    private Optional<FailedMessage> read(QueueId id, boolean withContent) {
+        Path file = file(id);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            forget(id);
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e); // an I/O problem, not a corrupt file
+        }
+        try {
+            return Optional.of(FailedMessageJson.read(bytes, id, withContent));
+        } catch (IOException | RuntimeException e) { // JSON syntax errors are IOExceptions
+            moveToCorrupt(file, e);
+            forget(id);
+            return Optional.empty();
+        }
+    }
+
+    private void writeAtomically(FailedMessage m) throws IOException {
+        byte[] json = FailedMessageJson.write(m);
+        Path tmp = dir.resolve(m.id() + SUFFIX + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(json);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file(m.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    private void forget(QueueId id) {
+        versions.remove(id);
+        count = versions.size();
+    }
+
+    private Path file(QueueId id) {
+        return dir.resolve(id.value() + SUFFIX); // a QueueId is [0-9A-Z]{16}: no traversal
+    }
+
+    private void moveToCorrupt(Path file, Exception why) {
+        try {
+            Files.createDirectories(corruptDir);
+            Files.move(file, corruptDir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            log.warn("failed store: {} does not parse ({}); moved to {}", file.getFileName(), why.toString(), corruptDir);
+        } catch (IOException e) {
+            log.warn("failed store: {} does not parse ({}) and cannot be moved aside: {}",
+                    file.getFileName(), why.toString(), e.toString());
+        }
+    }
+
+    /** Picks up files added or removed behind our back (an operator's hand). */
+    private void rescan() {
+        try {
+            versions.keySet().removeIf(id -> !Files.exists(file(id)));
+            scanDirectory();
+        } catch (IOException e) {
+            log.warn("failed store {}: cannot list: {}", dir, e.toString());
+        }
+    }
+
+    private void scanDirectory() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(SUFFIX + ".tmp")) {
+                    Files.deleteIfExists(p); // a write cut short by a crash; the store() failed
+                } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
+                    String stem = name.substring(0, name.length() - SUFFIX.length());
+                    if (QueueId.isValid(stem)) {
+                        versions.putIfAbsent(QueueId.parse(stem), ++nextVersion);
+                    } else {
+                        moveToCorrupt(p, new IllegalArgumentException("not a queue id: " + stem));
+                    }
+                }
+            }
+        }
+        count = versions.size();
+    }
+}

@@ -1,0 +1,644 @@
+package dev.mailgateway.core.spool;
+
+import dev.mailgateway.core.config.SpoolConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.core.model.SpooledMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable spool: append-only segment files under {@code <emailsDir>/spool/}, each record
+ * length-prefixed and CRC32C-checked (format in {@link SpoolRecords}, docs/spool.md).
+ *
+ * <p>Threads: every public method may be called from any thread and only hands work over.
+ * One writer thread, {@code spool-writer}, owns the files: it drains pending appends, outcome
+ * records and reads from a lock-free MPSC queue in batches, writes the batch, forces once
+ * (group commit, when {@code spool.fsync} is true) and then completes every future of the
+ * batch. Futures therefore complete on {@code spool-writer}; callers hop back to their loop.
+ *
+ * <p>State: the live messages are in a concurrent sorted map (read by any thread, written by
+ * the writer only). Each segment counts its live messages; segments are deleted oldest first
+ * once they hold no live message, and the few live stragglers of an old, mostly dead segment
+ * are copied forward so one slow message cannot pin the whole spool.
+ *
+ * <p>Failure: an {@link IOException} while writing fails every future of the batch (the
+ * caller replies 451), seals the segment and makes {@link #writable()} false; the writer
+ * then probes once a second by opening a fresh segment, and serves again as soon as that works.
+ */
+public final class FileSpool implements Spool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileSpool.class);
+
+    static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /** Contents under this size stay in memory while live (no disk read for the relay). */
+    static final int CACHE_MAX_CONTENT = 256 * 1024;
+    static final long DEFAULT_CACHE_BUDGET = 64L << 20;
+    private static final int MAX_BATCH_OPS = 4096;
+    private static final long MAX_BATCH_BYTES = 16L << 20;
+    private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    // any thread
+    private final Path dir;
+    private final long segmentBytes;
+    private final long cacheBudget;
+    private final GatewayMetrics metrics;
+    private final FileStore fileStore;
+    private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final AtomicBoolean writerSleeping = new AtomicBoolean();
+    private final ConcurrentSkipListMap<QueueId, SpoolEntry> live = new ConcurrentSkipListMap<>();
+    private final Thread writer;
+    private final long firstNewSeq;
+    private final FileChannel lockChannel;
+    private volatile int liveCount;
+    private volatile boolean writable = true;
+    private volatile boolean closed;
+    private volatile long freeDiskMb;
+
+    // spool-writer thread only
+    private final SegmentLog segments;
+    private long cachedBytes;
+    private long diskCheckedAt;
+    private long nextProbeAt;
+    private boolean recovered;
+
+    public FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics) {
+        this(spoolDir, config, metrics, DEFAULT_SEGMENT_BYTES, DEFAULT_CACHE_BUDGET);
+    }
+
+    /** For tests: small segments exercise rollover and deletion. */
+    FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
+            long cacheBudget) {
+        this.dir = spoolDir;
+        this.segmentBytes = segmentBytes;
+        this.cacheBudget = cacheBudget;
+        this.metrics = metrics;
+        try {
+            Files.createDirectories(spoolDir);
+            this.lockChannel = lock(spoolDir);
+            this.fileStore = Files.getFileStore(spoolDir);
+            long maxSeq = -1;
+            try (var files = Files.list(spoolDir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    maxSeq = Math.max(maxSeq, Segment.parseSeq(p.getFileName().toString()));
+                }
+            }
+            this.firstNewSeq = maxSeq + 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
+        }
+        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics);
+        refreshDisk(System.nanoTime());
+        nextProbeAt = System.nanoTime();
+        if (!Files.isWritable(spoolDir)) {
+            writable = false; // the writer probes until it can create a segment
+            LOG.error("spool {}: directory is not writable", spoolDir);
+        }
+        metrics.gauge(GatewayMetrics.SPOOL_LIVE, this::liveCount);
+        metrics.gauge(GatewayMetrics.DISK_FREE_MB, this::freeDiskMb);
+        this.writer = new Thread(this::writerLoop, "spool-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Two spools writing one directory would corrupt each other: hold an exclusive lock. */
+    private static FileChannel lock(Path dir) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve("spool.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            if (ch.tryLock() != null) {
+                return ch;
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // held by another FileSpool of this JVM
+        }
+        ch.close();
+        throw new IllegalStateException("spool directory " + dir
+                + " is in use by another gateway (spool.lock is held); close that spool first");
+    }
+
+    // ---------------------------------------------------------------- public API (any thread)
+
+    @Override
+    public List<SpooledMessage> recover() {
+        CompletableFuture<List<SpooledMessage>> done = new CompletableFuture<>();
+        submit(new Recover(done));
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recovering the spool", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("spool recovery failed", e.getCause());
+        }
+    }
+
+    @Override
+    public CompletableFuture<SpooledMessage> append(Envelope envelope, byte[] content) {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(content, "content");
+        CompletableFuture<SpooledMessage> done = new CompletableFuture<>();
+        submit(new Append(SpooledMessage.fresh(envelope), content, done));
+        return done;
+    }
+
+    /**
+     * {@inheritDoc} A cached content returns an already completed future (no thread hop);
+     * the array is shared with the spool's cache: do not modify it.
+     */
+    @Override
+    public CompletableFuture<byte[]> readContent(QueueId id) {
+        SpoolEntry e = live.get(id);
+        if (e != null) {
+            byte[] cached = e.cached;
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
+        }
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        submit(new Read(id, done));
+        return done;
+    }
+
+    /** {@inheritDoc} An id that is not live (already final, unknown) completes without a record. */
+    @Override
+    public CompletableFuture<Void> recordOutcomes(QueueId id, int attempt,
+            List<RecipientOutcome> outcomes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(new Outcome(id, attempt, List.copyOf(outcomes), done));
+        return done;
+    }
+
+    @Override
+    public int liveCount() {
+        return liveCount;
+    }
+
+    @Override
+    public List<SpooledMessage> oldest(int limit) {
+        List<SpooledMessage> out = new ArrayList<>(Math.min(Math.max(limit, 0), 1024));
+        for (SpoolEntry e : live.values()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            out.add(e.message);
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} Refreshed by the writer thread at most once a second: no syscall here. */
+    @Override
+    public long freeDiskMb() {
+        return freeDiskMb;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable && !closed;
+    }
+
+    /** Writes and forces what is pending, stops the writer and closes the files. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ops.offer(new Stop(done));
+        wakeWriter();
+        try {
+            done.get(30, TimeUnit.SECONDS);
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.error("spool {}: close did not finish cleanly", dir, e);
+        }
+    }
+
+    private void submit(Op op) {
+        if (closed) {
+            op.fail(new IllegalStateException("spool is closed"));
+            return;
+        }
+        ops.offer(op);
+        wakeWriter();
+    }
+
+    private void wakeWriter() {
+        // only the producer that finds the writer asleep pays for an unpark
+        if (writerSleeping.get() && writerSleeping.compareAndSet(true, false)) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    // ------------------------------------------------------------------ the writer thread
+
+    private void writerLoop() {
+        List<Op> batch = new ArrayList<>();
+        Stop stop = null;
+        while (stop == null) {
+            batch.clear();
+            long bytes = 0;
+            Op op;
+            while (batch.size() < MAX_BATCH_OPS && bytes < MAX_BATCH_BYTES
+                    && (op = ops.relaxedPoll()) != null) {
+                batch.add(op);
+                if (op instanceof Append a) {
+                    bytes += a.content.length;
+                }
+            }
+            try {
+                if (batch.isEmpty()) {
+                    housekeeping();
+                    park();
+                    continue;
+                }
+                stop = process(batch);
+                housekeeping();
+            } catch (RuntimeException | Error e) {
+                // never let the writer die: every caller would hang on its future
+                LOG.error("spool {}: unexpected error in the writer", dir, e);
+                for (Op o : batch) {
+                    o.fail(e);
+                }
+            }
+        }
+        shutDownWriter(stop);
+    }
+
+    private void park() {
+        writerSleeping.set(true);
+        if (!ops.isEmpty()) {
+            writerSleeping.set(false);
+            return;
+        }
+        LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+        writerSleeping.set(false);
+    }
+
+    /** Stages every write of the batch, writes and forces once, then completes. */
+    private Stop process(List<Op> batch) {
+        List<Runnable> onDurable = new ArrayList<>();
+        List<Op> written = new ArrayList<>();
+        IOException error = null;
+        Stop stop = null;
+        for (Op op : batch) {
+            try {
+                if (op instanceof Read r) {
+                    serveRead(r);
+                } else if (op instanceof Recover r) {
+                    r.done.complete(recoverOnWriter());
+                } else if (op instanceof Stop s) {
+                    stop = s;
+                } else if (error != null) {
+                    op.fail(error);
+                } else {
+                    written.add(op);
+                    if (op instanceof Append a) {
+                        stageAppend(a, onDurable);
+                    } else if (op instanceof Outcome o) {
+                        stageOutcome(o, onDurable);
+                    }
+                }
+            } catch (IOException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                written.remove(op);
+                op.fail(e);
+            }
+        }
+        if (error == null) {
+            try {
+                segments.commit(false); // one force for the whole batch: group commit
+            } catch (IOException e) {
+                error = e;
+            }
+        }
+        if (error != null) {
+            onWriteError(error, written);
+        } else {
+            if (!written.isEmpty() && !writable) {
+                writable = true;
+                LOG.info("spool {}: writes work again", dir);
+            }
+            for (Runnable r : onDurable) {
+                r.run();
+            }
+        }
+        return stop;
+    }
+
+    private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
+        ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
+        long recordLength = header.remaining() + (long) a.content.length;
+        Segment seg = segments.segmentFor(recordLength);
+        long contentPosition = seg.size + header.remaining();
+        segments.write(header);
+        segments.write(ByteBuffer.wrap(a.content));
+        onDurable.add(() -> installAppend(a, seg, contentPosition));
+    }
+
+    private void installAppend(Append a, Segment seg, long contentPosition) {
+        SpooledMessage m = a.message;
+        int length = a.content.length;
+        SpoolEntry e = new SpoolEntry(m, seg, contentPosition, length);
+        if (length < CACHE_MAX_CONTENT && cachedBytes + length <= cacheBudget) {
+            e.cached = a.content;
+            cachedBytes += length;
+        }
+        SpoolEntry old = live.put(m.id(), e);
+        if (old != null) {
+            release(old); // a re-sent failed message keeps its id: the new copy replaces it
+        } else {
+            liveCount++;
+        }
+        seg.live++;
+        seg.liveBytes += length;
+        metrics.spoolAppends.inc();
+        a.done.complete(m);
+    }
+
+    private void stageOutcome(Outcome o, List<Runnable> onDurable) throws IOException {
+        SpoolEntry e = live.get(o.id);
+        if (e == null) {
+            onDurable.add(() -> o.done.complete(null));
+            return;
+        }
+        SpooledMessage m = e.message;
+        Set<String> done = new HashSet<>();
+        for (RecipientOutcome r : o.outcomes) {
+            if (r.status().isFinal()) {
+                done.add(r.recipient());
+            }
+        }
+        List<String> pending = new ArrayList<>(m.pendingRecipients().size());
+        for (String r : m.pendingRecipients()) {
+            if (!done.contains(r)) {
+                pending.add(r);
+            }
+        }
+        int attempts = Math.max(m.attempts(), o.attempt);
+        ByteBuffer record = SpoolRecords.stateRecord(o.id, attempts, m.envelope().recipients(), pending);
+        segments.segmentFor(record.remaining());
+        segments.write(record);
+        // memory runs ahead of the disk: if this batch fails the worst case after a crash is
+        // a redelivery (at-least-once), never a loss
+        e.message = new SpooledMessage(m.envelope(), pending, attempts);
+        if (pending.isEmpty()) {
+            live.remove(o.id, e);
+            liveCount--;
+            release(e);
+        }
+        onDurable.add(() -> o.done.complete(null));
+    }
+
+    private void serveRead(Read r) {
+        SpoolEntry e = live.get(r.id);
+        if (e == null) {
+            r.done.completeExceptionally(new NoSuchElementException("not in the spool: " + r.id));
+            return;
+        }
+        byte[] cached = e.cached;
+        if (cached != null) {
+            r.done.complete(cached);
+            return;
+        }
+        try {
+            r.done.complete(e.segment.read(e.contentPosition, e.contentLength));
+        } catch (IOException ex) {
+            LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
+            r.done.completeExceptionally(ex);
+        }
+    }
+
+    private void release(SpoolEntry e) {
+        e.segment.live--;
+        e.segment.liveBytes -= e.contentLength;
+        if (e.cached != null) {
+            cachedBytes -= e.contentLength;
+            e.cached = null;
+        }
+    }
+
+    private void onWriteError(IOException error, List<Op> failed) {
+        metrics.spoolWriteErrors.inc();
+        writable = false;
+        nextProbeAt = System.nanoTime() + SECOND_NANOS;
+        LOG.error("spool {}: write failed in segment {}: {}; {} pending writes refused, "
+                + "probing every second", dir, segments.current(), error.toString(), failed.size());
+        segments.sealAfterError(); // it may end in a torn record; the next write opens a new segment
+        IOException cause = new IOException("spool write failed: " + error.getMessage(), error);
+        for (Op op : failed) {
+            op.fail(cause);
+        }
+    }
+
+    private void housekeeping() {
+        long now = System.nanoTime();
+        if (now - diskCheckedAt >= SECOND_NANOS) {
+            refreshDisk(now);
+        }
+        if (!writable && now - nextProbeAt >= 0) {
+            probe(now);
+        }
+        if (writable) {
+            reclaimSegments();
+        }
+    }
+
+    private void refreshDisk(long now) {
+        diskCheckedAt = now;
+        try {
+            freeDiskMb = fileStore.getUsableSpace() >> 20;
+        } catch (IOException e) {
+            LOG.warn("spool {}: cannot read free disk space: {}", dir, e.toString());
+        }
+    }
+
+    private void probe(long now) {
+        try {
+            segments.ensureOpen();
+            writable = true;
+            LOG.info("spool {}: writable again (segment {})", dir, segments.current());
+        } catch (IOException e) {
+            nextProbeAt = now + SECOND_NANOS;
+            LOG.debug("spool {}: still not writable: {}", dir, e.toString());
+        }
+    }
+
+    /**
+     * Deletes segments oldest first once they hold no live message. Deletion goes in order
+     * because the STATE record that made a message final may sit in a later segment: deleting
+     * that later segment first would bring the message back to life at the next recovery.
+     * A sealed old segment whose few live messages hold at most 1/8 of a segment is
+     * compacted: its live messages are copied forward, then it is deleted.
+     */
+    private void reclaimSegments() {
+        for (int guard = 0; guard < 10_000; guard++) {
+            Segment first = segments.first();
+            if (first == null || first == segments.current()) {
+                return;
+            }
+            if (first.live == 0) {
+                segments.deleteFirst();
+                continue;
+            }
+            if (segments.count() < 3 || first.liveBytes > segmentBytes / 8 || !copyForward(first)) {
+                return;
+            }
+        }
+    }
+
+    /** Rewrites the live messages of {@code from} at the end of the spool; true on success. */
+    private boolean copyForward(Segment from) {
+        List<SpoolEntry> movers = new ArrayList<>(from.live);
+        for (SpoolEntry e : live.values()) {
+            if (e.segment == from) {
+                movers.add(e);
+            }
+        }
+        List<Runnable> relocate = new ArrayList<>(movers.size());
+        try {
+            for (SpoolEntry e : movers) {
+                byte[] content = e.cached != null ? e.cached : from.read(e.contentPosition, e.contentLength);
+                ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
+                long recordLength = header.remaining() + (long) content.length;
+                Segment to = segments.segmentFor(recordLength);
+                long contentPosition = to.size + header.remaining();
+                segments.write(header);
+                segments.write(ByteBuffer.wrap(content));
+                relocate.add(() -> {
+                    release(e);
+                    e.segment = to;
+                    e.contentPosition = contentPosition;
+                    if (content.length < CACHE_MAX_CONTENT && cachedBytes + content.length <= cacheBudget) {
+                        e.cached = content;
+                        cachedBytes += content.length;
+                    }
+                    to.live++;
+                    to.liveBytes += content.length;
+                });
+            }
+            segments.commit(true); // always forced: the source is deleted next
+        } catch (IOException e) {
+            onWriteError(e, List.of());
+            return false;
+        }
+        relocate.forEach(Runnable::run);
+        LOG.info("spool {}: copied {} live messages forward from segment {}", dir, movers.size(), from);
+        return true;
+    }
+
+    private List<SpooledMessage> recoverOnWriter() {
+        if (recovered) {
+            throw new IllegalStateException("recover() was already called");
+        }
+        recovered = true;
+        Map<QueueId, SpoolEntry> found = new HashMap<>();
+        List<Segment> old;
+        try {
+            old = SegmentScanner.scanAll(dir, firstNewSeq, found);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the spool directory " + dir, e);
+        }
+        segments.addRecovered(old);
+        List<SpooledMessage> out = new ArrayList<>(found.size());
+        for (SpoolEntry e : found.values()) {
+            e.segment.live++;
+            e.segment.liveBytes += e.contentLength;
+            if (live.putIfAbsent(e.message.id(), e) != null) {
+                release(e); // appended again since start-up: the newer copy wins
+                continue;
+            }
+            liveCount++;
+            out.add(e.message);
+        }
+        out.sort((a, b) -> a.id().compareTo(b.id()));
+        LOG.info("spool {}: recovered {} live messages from {} segments", dir, out.size(), old.size());
+        return out; // dead segments are reclaimed by the housekeeping after this batch
+    }
+
+    private void shutDownWriter(Stop stop) {
+        segments.close();
+        Op op;
+        IllegalStateException closedError = new IllegalStateException("spool is closed");
+        while ((op = ops.poll()) != null) {
+            op.fail(closedError);
+        }
+        try {
+            lockChannel.close(); // releases the lock
+        } catch (IOException e) {
+            LOG.warn("spool {}: cannot release spool.lock: {}", dir, e.toString());
+        }
+        LOG.info("spool {}: closed with {} live messages", dir, liveCount);
+        stop.done.complete(null);
+    }
+
+    // ------------------------------------------------------------------ hand-off records
+
+    private sealed interface Op permits Append, Outcome, Read, Recover, Stop {
+        void fail(Throwable t);
+    }
+
+    private record Append(SpooledMessage message, byte[] content,
+            CompletableFuture<SpooledMessage> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Outcome(QueueId id, int attempt, List<RecipientOutcome> outcomes,
+            CompletableFuture<Void> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Read(QueueId id, CompletableFuture<byte[]> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Recover(CompletableFuture<List<SpooledMessage>> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Stop(CompletableFuture<Void> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package dev.mailgateway.core.spool;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.SpooledMessage;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk format of spool segments (see docs/spool.md).
+ *
+ * <pre>
+ * segment = "MGSPOOL1" record*
+ * record  = length:int32 crc32c:int32 payload[length]      (big-endian; crc over payload)
+ * payload = type:int8 ...
+ *   MESSAGE (1): id[16] receivedAtSec:int64 receivedAtNano:int32 flags:int8 attempts:int32
+ *                sender helo ip authUser rcptCount:int32 rcpt*  pending-bitmap
+ *                contentLength:int32 content[contentLength]
+ *   STATE   (2): id[16] attempts:int32 rcptCount:int32 pending-bitmap
+ * string  = length:int32 utf8[length]
+ * pending-bitmap = ceil(rcptCount / 8) bytes, bit i (LSB first) set = recipient i pending
+ * </pre>
+ *
+ * <p>A STATE record is a snapshot, not a delta: the latest one for an id wins, which makes
+ * replay idempotent. Stateless and thread-safe.
+ */
+final class SpoolRecords {
+
+    static final byte[] MAGIC = "MGSPOOL1".getBytes(US_ASCII);
+    static final int SEGMENT_HEADER = MAGIC.length;
+    /** length + crc in front of each payload. */
+    static final int RECORD_HEADER = 8;
+    static final byte MESSAGE = 1;
+    static final byte STATE = 2;
+    /** The smallest valid payload: a type byte and an id. */
+    static final int MIN_PAYLOAD = 1 + QueueId.LENGTH;
+
+    private static final int FLAG_SMTPUTF8 = 1;
+    private static final int FLAG_8BITMIME = 2;
+
+    private SpoolRecords() {
+    }
+
+    /**
+     * The bytes of a MESSAGE record up to (not including) the content, with length and CRC
+     * already filled in over header and content. The content array is not copied: the caller
+     * writes it right after the returned buffer.
+     */
+    static ByteBuffer messageHeader(SpooledMessage message, byte[] content) {
+        Envelope e = message.envelope();
+        byte[] sender = e.sender().getBytes(UTF_8);
+        byte[] helo = e.clientHelo().getBytes(UTF_8);
+        byte[] ip = e.clientIp().getBytes(UTF_8);
+        byte[] auth = e.authUser().getBytes(UTF_8);
+        List<String> rcpts = e.recipients();
+        byte[][] rcptBytes = new byte[rcpts.size()][];
+        int size = RECORD_HEADER + 1 + QueueId.LENGTH + 8 + 4 + 1 + 4
+                + 4 + sender.length + 4 + helo.length + 4 + ip.length + 4 + auth.length + 4;
+        for (int i = 0; i < rcptBytes.length; i++) {
+            rcptBytes[i] = rcpts.get(i).getBytes(UTF_8);
+            size += 4 + rcptBytes[i].length;
+        }
+        byte[] bitmap = bitmap(rcpts, message.pendingRecipients());
+        size += bitmap.length + 4;
+
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.position(RECORD_HEADER);
+        b.put(MESSAGE);
+        b.put(e.id().value().getBytes(US_ASCII));
+        b.putLong(e.receivedAt().getEpochSecond());
+        b.putInt(e.receivedAt().getNano());
+        b.put((byte) ((e.smtpUtf8() ? FLAG_SMTPUTF8 : 0) | (e.eightBit() ? FLAG_8BITMIME : 0)));
+        b.putInt(message.attempts());
+        putBytes(b, sender);
+        putBytes(b, helo);
+        putBytes(b, ip);
+        putBytes(b, auth);
+        b.putInt(rcptBytes.length);
+        for (byte[] r : rcptBytes) {
+            putBytes(b, r);
+        }
+        b.put(bitmap);
+        b.putInt(content.length);
+        long payloadLength = (long) size - RECORD_HEADER + content.length;
+        if (payloadLength > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("message too large for the spool: " + payloadLength);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
+        crc.update(content, 0, content.length);
+        b.putInt(0, (int) payloadLength);
+        b.putInt(4, (int) crc.getValue());
+        return b.flip();
+    }
+
+    /** A complete STATE record: the message's attempts and which recipients are still pending. */
+    static ByteBuffer stateRecord(QueueId id, int attempts, List<String> recipients,
+            Collection<String> pending) {
+        byte[] bitmap = bitmap(recipients, pending);
+        int size = RECORD_HEADER + 1 + QueueId.LENGTH + 4 + 4 + bitmap.length;
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.position(RECORD_HEADER);
+        b.put(STATE);
+        b.put(id.value().getBytes(US_ASCII));
+        b.putInt(attempts);
+        b.putInt(recipients.size());
+        b.put(bitmap);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
+        b.putInt(0, size - RECORD_HEADER);
+        b.putInt(4, (int) crc.getValue());
+        return b.flip();
+    }
+
+    /** CRC32C of a payload, as stored in the record header. */
+    static int crc(byte[] payload) {
+        CRC32C crc = new CRC32C();
+        crc.update(payload, 0, payload.length);
+        return (int) crc.getValue();
+    }
+
+    /** A decoded MESSAGE payload; the content stays in the payload at {@code contentOffset}. */
+    record DecodedMessage(SpooledMessage message, int contentOffset, int contentLength) {
+    }
+
+    /** A decoded STATE payload. */
+    record DecodedState(QueueId id, int attempts, int recipientCount, byte[] bitmap) {
+
+        /** The pending recipients, or null when the recipient count does not match. */
+        List<String> pendingOf(List<String> recipients) {
+            return recipients.size() == recipientCount ? pendingFrom(recipients, bitmap) : null;
+        }
+    }
+
+    /**
+     * Decodes a MESSAGE payload (type byte included).
+     *
+     * @throws RuntimeException (BufferUnderflow, IllegalArgument) when malformed
+     */
+    static DecodedMessage decodeMessage(byte[] payload) {
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        b.get(); // type
+        QueueId id = readId(b);
+        Instant receivedAt = Instant.ofEpochSecond(b.getLong(), b.getInt());
+        int flags = b.get();
+        int attempts = b.getInt();
+        String sender = readString(b);
+        String helo = readString(b);
+        String ip = readString(b);
+        String auth = readString(b);
+        int n = count(b, b.getInt());
+        List<String> rcpts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            rcpts.add(readString(b));
+        }
+        byte[] bitmap = new byte[(n + 7) / 8];
+        b.get(bitmap);
+        int contentLength = b.getInt();
+        if (contentLength < 0 || contentLength != b.remaining()) {
+            throw new IllegalArgumentException("content length " + contentLength
+                    + " does not match the record (" + b.remaining() + " bytes left)");
+        }
+        Envelope envelope = new Envelope(id, sender, rcpts, receivedAt, helo, ip, auth,
+                (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0);
+        SpooledMessage m = new SpooledMessage(envelope, pendingFrom(rcpts, bitmap), attempts);
+        return new DecodedMessage(m, b.position(), contentLength);
+    }
+
+    /** Decodes a STATE payload (type byte included). */
+    static DecodedState decodeState(byte[] payload) {
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        b.get(); // type
+        QueueId id = readId(b);
+        int attempts = b.getInt();
+        int n = b.getInt();
+        if (n < 0 || (n + 7) / 8 != b.remaining()) {
+            throw new IllegalArgumentException("bad recipient count " + n + " in a state record");
+        }
+        byte[] bitmap = new byte[(n + 7) / 8];
+        b.get(bitmap);
+        if (b.hasRemaining()) {
+            throw new IllegalArgumentException(b.remaining() + " stray bytes after a state record");
+        }
+        return new DecodedState(id, attempts, n, bitmap);
+    }
+
+    private static byte[] bitmap(List<String> recipients, Collection<String> pending) {
+        byte[] bits = new byte[(recipients.size() + 7) / 8];
+        if (pending.isEmpty()) {
+            return bits;
+        }
+        Collection<String> lookup = pending.size() > 8 && !(pending instanceof Set)
+                ? new HashSet<>(pending) : pending;
+        for (int i = 0; i < recipients.size(); i++) {
+            if (lookup.contains(recipients.get(i))) {
+                bits[i >>> 3] |= (byte) (1 << (i & 7));
+            }
+        }
+        return bits;
+    }
+
+    private static List<String> pendingFrom(List<String> recipients, byte[] bitmap) {
+        List<String> pending = new ArrayList<>(recipients.size());
+        for (int i = 0; i < recipients.size(); i++) {
+            if ((bitmap[i >>> 3] & (1 << (i & 7))) != 0) {
+                pending.add(recipients.get(i));
+            }
+        }
+        return pending;
+    }
+
+    private static void putBytes(ByteBuffer b, byte[] bytes) {
+        b.putInt(bytes.length);
+        b.put(bytes);
+    }
+
+    private static QueueId readId(ByteBuffer b) {
+        byte[] id = new byte[QueueId.LENGTH];
+        b.get(id);
+        return QueueId.parse(new String(id, US_ASCII));
+    }
+
+    private static String readString(ByteBuffer b) {
+        int len = b.getInt();
+        if (len < 0 || len > b.remaining()) {
+            throw new IllegalArgumentException("bad string length " + len);
+        }
+        String s = new String(b.array(), b.position(), len, UTF_8);
+        b.position(b.position() + len);
+        return s;
+    }
+
+    private static int count(ByteBuffer b, int n) {
+        // every entry takes at least 4 bytes: a corrupt count cannot make us allocate wildly
+        if (n < 0 || n > b.remaining() / 4) {
+            throw new IllegalArgumentException("bad count " + n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.mailgateway.core.spool;
+
+import dev.mailgateway.core.config.SpoolConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.queue.Dispatcher;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@link MessageIngress} the SMTP server talks to: spool first, then dispatch.
+ *
+ * <p>{@link #admission()} runs on SMTP event loops at every MAIL FROM, so it must be cheap: it
+ * reads volatile flags, the dispatcher's queue depths, and a free-disk figure refreshed at most
+ * once a second ({@link FileSpool#freeDiskMb()} is itself a cached value, so no syscall here).
+ *
+ * <p>{@link #accept} never drops: the message is dispatched on the spool's thread once it is
+ * durable; when the queues are full the {@link Dispatcher} parks it in its overflow list.
+ */
+public final class SpoolingIngress implements MessageIngress {
+
+    private static final long DISK_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Spool spool;
+    private final Dispatcher dispatcher;
+    private final long minFreeDiskMb;
+    private volatile boolean shutdown;
+    // a benign race: two loops may both refresh in the same second
+    private volatile long freeDiskMb;
+    private volatile long diskCheckedAt;
+
+    public SpoolingIngress(Spool spool, Dispatcher dispatcher, SpoolConfig config, GatewayMetrics metrics) {
+        this.spool = spool;
+        this.dispatcher = dispatcher;
+        this.minFreeDiskMb = config.minFreeDiskMb();
+        this.freeDiskMb = spool.freeDiskMb();
+        this.diskCheckedAt = System.nanoTime();
+        // metrics: appends, fsyncs and the live gauge are counted by the spool itself
+    }
+
+    @Override
+    public Admission admission() {
+        if (shutdown || !spool.writable()) {
+            return Admission.UNAVAILABLE;
+        }
+        if (freeDiskMb() < minFreeDiskMb) {
+            return Admission.DISK_LOW;
+        }
+        if (!dispatcher.hasCapacity()) {
+            return Admission.QUEUE_FULL;
+        }
+        return Admission.OK;
+    }
+
+    @Override
+    public CompletableFuture<QueueId> accept(Envelope envelope, byte[] content) {
+        // runs on spool-writer once durable: a lock-free offer, or the overflow list
+        return spool.append(envelope, content).thenApply(m -> {
+            dispatcher.dispatch(m);
+            return m.id();
+        });
+    }
+
+    /**
+     * Stops admitting new transactions ({@link #admission()} answers UNAVAILABLE). Messages
+     * whose DATA is already under way are still accepted until the spool closes.
+     */
+    public void shutdown() {
+        shutdown = true;
+    }
+
+    private long freeDiskMb() {
+        long now = System.nanoTime();
+        if (now - diskCheckedAt >= DISK_REFRESH_NANOS) {
+            diskCheckedAt = now;
+            freeDiskMb = spool.freeDiskMb();
+        }
+        return freeDiskMb;
+    }
+}
