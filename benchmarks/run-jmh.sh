@@ -31,7 +31,7 @@ STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 # shellcheck disable=SC2086
 java -jar "$JAR" "$FILTER" $JMH_OPTS -rf json -rff "$OUT_DIR/results.json" 2>&1 | tee "$OUT_DIR/jmh.log"
 
-TABLE=$(awk '/^Benchmark +/ {on=1} on && NF {print}' "$OUT_DIR/jmh.log")
+TABLE=$(awk '/^Benchmark result/ {exit} /^Benchmark +/ {on=1} on && NF {print}' "$OUT_DIR/jmh.log")
 SPOOL=$(grep -oE 'SPOOL benchmark=.*' "$OUT_DIR/jmh.log" | sort -u || true)
 EXTRA=$(grep -oE '(DISPATCH|RATELIMIT|CODEC) .*' "$OUT_DIR/jmh.log" | sort -u || true)
 
