@@ -1,0 +1,189 @@
+package dev.mailgateway.relay;
+
+import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.health.HealthCheck;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.core.queue.DispatchQueue;
+import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.core.spool.FailedStore;
+import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.client.UpstreamConnector;
+import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.relay.local.LocalDeliveryTransport;
+import dev.mailgateway.relay.pool.ProviderHealth;
+import dev.mailgateway.relay.worker.DeliveryTransport;
+import dev.mailgateway.relay.worker.RelayWorker;
+import dev.mailgateway.relay.worker.SmtpRelayTransport;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay: one {@link RelayWorker} per dispatcher queue, each on one event loop of the relay
+ * group, delivering through upstream SMTP ({@code forwardSMTP} true, providers from
+ * {@code config.effectiveProviders()}) or to local files ({@code <emailsDir>/local/}).
+ *
+ * <p>Call order: construct, {@link #start()} (before messages are dispatched), then
+ * {@link #shutdown} once. The delivery mode is fixed at start; providers, batching, retry and
+ * timeouts are read from {@link LiveConfig#current()} per attempt.
+ */
+public final class RelayService {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayService.class);
+
+    private final LiveConfig config;
+    private final Dispatcher dispatcher;
+    private final Spool spool;
+    private final FailedStore failedStore;
+    private final GatewayMetrics metrics;
+    private final NettyTransport transport;
+    private final EventLoopGroup group;
+    private UpstreamTls tls;
+    private final ProviderHealth health = new ProviderHealth();
+    private final AtomicInteger retryWaiting = new AtomicInteger();
+    private final List<RelayWorker> workers = new ArrayList<>();
+    private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
+    private final boolean local;
+    private ExecutorService localWriter;
+
+    public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
+                        GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group) {
+        this(config, dispatcher, spool, failedStore, metrics, transport, group, null);
+    }
+
+    /**
+     * As above, with a custom TLS client context for upstreams (private CAs, tests); null means
+     * {@link UpstreamTls#system()}, built at start when forwarding.
+     */
+    public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
+                        GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group,
+                        UpstreamTls tls) {
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.spool = spool;
+        this.failedStore = failedStore;
+        this.metrics = metrics;
+        this.transport = transport;
+        this.group = group;
+        this.tls = tls;
+        this.local = !config.current().forwardSMTP();
+    }
+
+    /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
+    public synchronized void start() {
+        GatewayConfig cfg = config.current();
+        if (!local && tls == null) {
+            tls = UpstreamTls.system();
+        }
+        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
+        Path localDir = Path.of(cfg.emailsDir()).resolve("local");
+        if (local) {
+            localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
+        }
+        for (int i = 0; i < dispatcher.workerCount(); i++) {
+            EventLoop loop = group.next();
+            DeliveryTransport t = local
+                    ? new LocalDeliveryTransport(loop, localDir, cfg.spool().fsync(), localWriter)
+                    : new SmtpRelayTransport(loop, config, health, connector, metrics);
+            DispatchQueue queue = dispatcher.queue(i);
+            RelayWorker worker = new RelayWorker(i, loop, queue, dispatcher, spool, failedStore, config, t,
+                    metrics, retryWaiting, partlyFailed, Clock.systemUTC());
+            workers.add(worker);
+            queue.bindConsumer(loop, worker::drain);
+        }
+        metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
+        metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
+        log.info("relay started: {} worker(s), delivery {}", workers.size(), local
+                ? "local to " + localDir.toAbsolutePath()
+                : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());
+    }
+
+    /** Problems when every upstream provider is in its back-off period; none in local mode. */
+    public HealthCheck healthCheck() {
+        return () -> local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+    }
+
+    /** Messages waiting for a retry timer. */
+    public int retryWaiting() {
+        return retryWaiting.get();
+    }
+
+    /**
+     * Stops polling; in-flight deliveries get {@code grace} to finish. Whatever is unfinished
+     * then stays in the spool and is recovered at the next start. Completes when done.
+     */
+    public CompletableFuture<Void> shutdown(Duration grace) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        List<RelayWorker> ws;
+        synchronized (this) {
+            ws = List.copyOf(workers);
+        }
+        if (ws.isEmpty()) {
+            stopLocalWriter();
+            result.complete(null);
+            return result;
+        }
+        AtomicInteger remaining = new AtomicInteger(ws.size());
+        for (RelayWorker w : ws) {
+            EventLoop loop = w.loop();
+            Promise<Void> idle = loop.newPromise();
+            loop.execute(() -> w.stop(idle));
+            io.netty.util.concurrent.ScheduledFuture<?> deadline = loop.schedule(() -> {
+                if (!idle.isDone()) {
+                    log.warn("relay worker still busy after {} ms; unfinished messages stay in the spool",
+                            grace.toMillis());
+                    w.abandon();
+                }
+            }, grace.toMillis(), TimeUnit.MILLISECONDS);
+            idle.addListener(f -> {
+                deadline.cancel(false);
+                w.transport().close();
+                if (remaining.decrementAndGet() == 0) {
+                    stopLocalWriter();
+                    result.complete(null);
+                }
+            });
+        }
+        return result;
+    }
+
+    private void stopLocalWriter() {
+        if (localWriter != null) {
+            localWriter.shutdown();
+        }
+    }
+
+    private static String heloName(GatewayConfig cfg) {
+        String name = cfg.smtp().hostname();
+        if (!name.isBlank()) {
+            return name;
+        }
+        try {
+            String host = InetAddress.getLocalHost().getCanonicalHostName();
+            // RFC 5321 4.1.3: an address, not a name, goes in brackets
+            return host.matches("[0-9.]+") ? "[" + host + "]" : host.contains(":") ? "[IPv6:" + host + "]" : host;
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

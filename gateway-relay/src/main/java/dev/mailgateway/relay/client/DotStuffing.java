@@ -1,0 +1,74 @@
+package dev.mailgateway.relay.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Turns spooled message bytes (CRLF lines, not stuffed) into DATA wire form: a '.' that starts
+ * a line is doubled (RFC 5321 4.5.2), a missing final CRLF is added, and the end-of-data
+ * marker {@code .CRLF} is appended. One buffer, so the body goes out in one write.
+ */
+public final class DotStuffing {
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final byte DOT = '.';
+
+    private DotStuffing() {
+    }
+
+    /** The wire length of {@code content} once stuffed and terminated. */
+    public static int encodedLength(byte[] content) {
+        return content.length + dotsToStuff(content) + terminatorLength(content);
+    }
+
+    /** The body as sent after a 354 reply, ending with CRLF.CRLF. The caller owns the buffer. */
+    public static ByteBuf encode(ByteBufAllocator alloc, byte[] content) {
+        int dots = dotsToStuff(content);
+        int tail = terminatorLength(content);
+        ByteBuf out = alloc.ioBuffer(content.length + dots + tail);
+        if (dots == 0) {
+            out.writeBytes(content);
+        } else {
+            int from = 0;
+            for (int i = 0; i < content.length; i++) {
+                if (content[i] == DOT && (i == 0 || (i >= 2 && content[i - 1] == LF && content[i - 2] == CR))) {
+                    out.writeBytes(content, from, i - from);
+                    out.writeByte(DOT);
+                    from = i; // the original dot follows the added one
+                }
+            }
+            out.writeBytes(content, from, content.length - from);
+        }
+        if (tail == 5) {
+            out.writeByte(CR).writeByte(LF);
+        }
+        out.writeByte(DOT).writeByte(CR).writeByte(LF);
+        return out;
+    }
+
+    private static int dotsToStuff(byte[] c) {
+        int n = c.length > 0 && c[0] == DOT ? 1 : 0;
+        for (int i = 2; i < c.length; i++) {
+            if (c[i] == DOT && c[i - 1] == LF && c[i - 2] == CR) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int terminatorLength(byte[] c) {
+        boolean endsWithCrlf = c.length >= 2 && c[c.length - 2] == CR && c[c.length - 1] == LF;
+        return endsWithCrlf || c.length == 0 ? 3 : 5;
+    }
+
+    /** True when any byte is outside 7-bit ASCII (needs 8BITMIME or SMTPUTF8 upstream). */
+    public static boolean hasEightBit(byte[] c) {
+        for (byte b : c) {
+            if (b < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,294 @@
+package dev.mailgateway.relay.client;
+
+import dev.mailgateway.core.config.RelayConfig;
+import dev.mailgateway.core.model.DeliveryStatus;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.RecipientOutcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.smtp.SmtpResponse;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One mail transaction (RFC 5321 3.3) for one batch of recipients on a ready connection.
+ *
+ * <p>With PIPELINING (RFC 2920) the whole envelope goes in one write: {@code [RSET] MAIL RCPT..
+ * DATA}, one collector waiting for all their replies; then the body in one write. Without it,
+ * one command per round trip. A reused connection is RSET first; if it proves dead before its
+ * first reply, the result says {@code retryFresh} and nothing is decided for any recipient.
+ *
+ * <p>Checks before anything is sent (RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8): a
+ * message the upstream cannot take fails permanently with a local 5xx, never goes out altered.
+ * Loop only.
+ */
+public final class SmtpTransaction {
+
+    private final UpstreamConnection conn;
+    private final Envelope envelope;
+    private final byte[] content;
+    private final List<String> rcpts;
+    private final boolean rsetFirst;
+    private final long commandMs;
+    private final long dataMs;
+    private final Promise<BatchResult> promise;
+    private final RecipientOutcome[] outcomes;
+    private final boolean[] accepted;
+    private int acceptedCount;
+
+    private SmtpTransaction(UpstreamConnection conn, Envelope envelope, byte[] content,
+                            List<String> rcpts, RelayConfig rc) {
+        this.conn = conn;
+        this.envelope = envelope;
+        this.content = content;
+        this.rcpts = rcpts;
+        this.rsetFirst = conn.uses() > 0;
+        this.commandMs = rc.commandTimeoutSec() * 1000L;
+        this.dataMs = rc.dataTimeoutSec() * 1000L;
+        this.promise = conn.channel().eventLoop().newPromise();
+        this.outcomes = new RecipientOutcome[rcpts.size()];
+        this.accepted = new boolean[rcpts.size()];
+    }
+
+    /** Runs the transaction; the future never fails, connection problems become outcomes. */
+    public static Future<BatchResult> run(UpstreamConnection conn, Envelope envelope, byte[] content,
+                                          List<String> rcpts, RelayConfig rc) {
+        SmtpTransaction t = new SmtpTransaction(conn, envelope, content, rcpts, rc);
+        conn.countUse();
+        t.start();
+        return t.promise;
+    }
+
+    private void start() {
+        String refusal = refusal();
+        if (refusal != null) {
+            finishAll(DeliveryStatus.FAILED, refusal, true);
+            return;
+        }
+        if (conn.capabilities().pipelining()) {
+            pipelined();
+        } else if (rsetFirst) {
+            conn.command("RSET", commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+                if (!f.isSuccess() || !SmtpCodes.isPositive(f.getNow().get(0).code())) {
+                    conn.close();
+                    promise.trySuccess(BatchResult.retryOnFreshConnection());
+                    return;
+                }
+                mail();
+            });
+        } else {
+            mail();
+        }
+    }
+
+    /** Why this upstream cannot take this message, or null. */
+    private String refusal() {
+        UpstreamCapabilities caps = conn.capabilities();
+        String addr = conn.provider().address();
+        if (caps.size() && caps.maxSize() > 0 && content.length > caps.maxSize()) {
+            return "552 5.3.4 message of " + content.length + " bytes exceeds the SIZE limit "
+                    + caps.maxSize() + " of " + addr;
+        }
+        boolean utf8 = envelope.smtpUtf8() || !isAscii(envelope.sender()) || !allAscii(rcpts);
+        if (utf8 && !caps.smtpUtf8()) {
+            return "553 5.6.7 " + addr + " does not support SMTPUTF8, needed for this message's "
+                    + "internationalized addresses (RFC 6531 3.4)";
+        }
+        if (!caps.eightBitMime() && !caps.smtpUtf8() && (envelope.eightBit() || DotStuffing.hasEightBit(content))) {
+            return "554 5.6.3 " + addr + " does not support 8BITMIME and the message has 8-bit "
+                    + "content; not sent rather than corrupted (RFC 6152 3)";
+        }
+        return null;
+    }
+
+    private String mailCommand() {
+        UpstreamCapabilities caps = conn.capabilities();
+        StringBuilder sb = new StringBuilder(64).append("MAIL FROM:<").append(envelope.sender()).append('>');
+        if (caps.size()) {
+            sb.append(" SIZE=").append(content.length);
+        }
+        if (caps.eightBitMime() && (envelope.eightBit() || envelope.smtpUtf8())) {
+            sb.append(" BODY=8BITMIME");
+        }
+        if (caps.smtpUtf8() && envelope.smtpUtf8()) {
+            sb.append(" SMTPUTF8");
+        }
+        return sb.toString();
+    }
+
+    // --- pipelined (RFC 2920): one write for the envelope, one for the body
+
+    private void pipelined() {
+        int n = rcpts.size();
+        ByteBuf out = conn.buffer(64 + 48 * n);
+        if (rsetFirst) {
+            UpstreamConnection.appendLine(out, "RSET");
+        }
+        UpstreamConnection.appendLine(out, mailCommand());
+        for (String r : rcpts) {
+            UpstreamConnection.appendLine(out, "RCPT TO:<" + r + ">");
+        }
+        UpstreamConnection.appendLine(out, "DATA"); // DATA may end a group (RFC 2920 3.1)
+        int expected = (rsetFirst ? 1 : 0) + 1 + n + 1;
+        conn.send(out, expected, commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+            if (!f.isSuccess()) {
+                int got = f.cause() instanceof UpstreamException ue ? ue.repliesReceived() : 0;
+                if (rsetFirst && got == 0) {
+                    promise.trySuccess(BatchResult.retryOnFreshConnection());
+                } else {
+                    finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
+                }
+                return;
+            }
+            List<SmtpResponse> replies = f.getNow();
+            int i = 0;
+            if (rsetFirst && !SmtpCodes.isPositive(replies.get(i++).code())) {
+                conn.close();
+                promise.trySuccess(BatchResult.retryOnFreshConnection());
+                return;
+            }
+            SmtpResponse mail = replies.get(i++);
+            SmtpResponse data = replies.get(replies.size() - 1);
+            if (!SmtpCodes.isPositive(mail.code())) {
+                finishAll(SmtpCodes.statusOf(mail.code()), SmtpCodes.text(mail), data.code() != 354);
+                return;
+            }
+            for (int r = 0; r < n; r++) {
+                rcptReply(r, replies.get(i++));
+            }
+            if (data.code() != 354) {
+                finishAccepted(data, true);
+            } else if (acceptedCount == 0) {
+                // 354 without a valid recipient: we cannot send an empty body safely; drop the connection
+                finishAccepted(data, false);
+            } else {
+                body();
+            }
+        });
+    }
+
+    // --- one command per round trip
+
+    private void mail() {
+        conn.command(mailCommand(), commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+            if (!f.isSuccess()) {
+                finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
+                return;
+            }
+            SmtpResponse mail = f.getNow().get(0);
+            if (!SmtpCodes.isPositive(mail.code())) {
+                finishAll(SmtpCodes.statusOf(mail.code()), SmtpCodes.text(mail), true);
+                return;
+            }
+            rcpt(0);
+        });
+    }
+
+    private void rcpt(int index) {
+        if (index == rcpts.size()) {
+            data();
+            return;
+        }
+        conn.command("RCPT TO:<" + rcpts.get(index) + ">", commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+            if (!f.isSuccess()) {
+                finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
+                return;
+            }
+            rcptReply(index, f.getNow().get(0));
+            rcpt(index + 1);
+        });
+    }
+
+    private void data() {
+        if (acceptedCount == 0) {
+            finishAccepted(null, true);
+            return;
+        }
+        conn.command("DATA", commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+            if (!f.isSuccess()) {
+                finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
+                return;
+            }
+            SmtpResponse data = f.getNow().get(0);
+            if (data.code() != 354) {
+                finishAccepted(data, true);
+            } else {
+                body();
+            }
+        });
+    }
+
+    // --- shared
+
+    private void body() {
+        ByteBuf body = DotStuffing.encode(conn.channel().alloc(), content);
+        conn.send(body, 1, dataMs).addListener((Future<List<SmtpResponse>> f) -> {
+            if (!f.isSuccess()) {
+                // RFC 5321 6.1: without the final reply we cannot know; retrying may duplicate,
+                // which is the lesser evil than losing the message
+                finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
+                return;
+            }
+            finishAccepted(f.getNow().get(0), true);
+        });
+    }
+
+    private void rcptReply(int index, SmtpResponse reply) {
+        if (SmtpCodes.isPositive(reply.code())) {
+            accepted[index] = true;
+            acceptedCount++;
+        } else {
+            outcomes[index] = new RecipientOutcome(rcpts.get(index), SmtpCodes.statusOf(reply.code()),
+                    SmtpCodes.text(reply));
+        }
+    }
+
+    /** Accepted recipients take the end-of-data (or DATA) reply; the others already have theirs. */
+    private void finishAccepted(SmtpResponse reply, boolean reusable) {
+        if (reply != null) {
+            DeliveryStatus status = SmtpCodes.statusOf(reply.code());
+            String text = SmtpCodes.text(reply);
+            for (int i = 0; i < outcomes.length; i++) {
+                if (accepted[i]) {
+                    outcomes[i] = new RecipientOutcome(rcpts.get(i), status, text);
+                }
+            }
+        }
+        if (!reusable) {
+            conn.close();
+        }
+        promise.trySuccess(new BatchResult(Arrays.asList(outcomes), reusable && conn.isActive(), false));
+    }
+
+    /** Every recipient of the batch gets the same outcome. */
+    private void finishAll(DeliveryStatus status, String reply, boolean reusable) {
+        List<RecipientOutcome> all = new ArrayList<>(rcpts.size());
+        for (String r : rcpts) {
+            all.add(new RecipientOutcome(r, status, reply));
+        }
+        if (!reusable) {
+            conn.close();
+        }
+        promise.trySuccess(new BatchResult(all, reusable && conn.isActive(), false));
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allAscii(List<String> list) {
+        for (String s : list) {
+            if (!isAscii(s)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,325 @@
+package dev.mailgateway.relay.worker;
+
+import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.RetryConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.DeliveryStatus;
+import dev.mailgateway.core.model.FailedMessage;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.queue.DispatchQueue;
+import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.core.spool.FailedStore;
+import dev.mailgateway.core.spool.Spool;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains one {@link DispatchQueue} on one event loop and sees each message through one attempt:
+ * read the bytes from the spool, deliver through the {@link DeliveryTransport}, then per
+ * recipient: delivered (final), deferred (retry after back-off) or failed (failed store). Order
+ * after an attempt (spool contract): failed recipients go to the failed store first, then every
+ * outcome is journalled with {@code spool.recordOutcomes}, then metrics, the outcome log line and
+ * the retry timer.
+ *
+ * <p>Threads: everything runs on {@code loop}; spool and failed-store futures complete elsewhere
+ * and hop back with {@code loop.execute}. At most {@code transport.maxConcurrent()} deliveries
+ * run at once; at that cap the worker stops polling (the queue stays AWAKE, so producers do not
+ * wake it) and resumes when a delivery ends. A message waiting for its retry holds no queue slot:
+ * it is a loop timer that re-dispatches it.
+ */
+public final class RelayWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayWorker.class);
+
+    private final int index;
+    private final EventLoop loop;
+    private final DispatchQueue queue;
+    private final Dispatcher dispatcher;
+    private final Spool spool;
+    private final FailedStore failedStore;
+    private final LiveConfig config;
+    private final DeliveryTransport transport;
+    private final GatewayMetrics metrics;
+    private final AtomicInteger retryWaiting;
+    private final Clock clock;
+    /** Messages with a failed recipient and others still pending (shared by workers: retries move). */
+    private final Set<QueueId> partlyFailed;
+
+    // loop only
+    private final Set<Delivery> inFlight = new HashSet<>();
+    private final Set<ScheduledFuture<?>> retryTimers = new HashSet<>();
+    private int reading; // content reads in progress (hold a slot)
+    private int finishing; // attempts being stored/journalled
+    private boolean atCapacity;
+    private boolean stopping;
+    private boolean abandoned;
+    private Promise<Void> stopped;
+
+    public RelayWorker(int index, EventLoop loop, DispatchQueue queue, Dispatcher dispatcher, Spool spool,
+                       FailedStore failedStore, LiveConfig config, DeliveryTransport transport,
+                       GatewayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
+                       Clock clock) {
+        this.index = index;
+        this.loop = loop;
+        this.queue = queue;
+        this.dispatcher = dispatcher;
+        this.spool = spool;
+        this.failedStore = failedStore;
+        this.config = config;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.retryWaiting = retryWaiting;
+        this.clock = clock;
+        this.partlyFailed = partlyFailed;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public DeliveryTransport transport() {
+        return transport;
+    }
+
+    /** The queue's wake-up task: poll while there is room. Loop only. */
+    public void drain() {
+        if (stopping) {
+            return; // what is queued stays in the spool and is recovered at the next start
+        }
+        int max = Math.max(1, transport.maxConcurrent());
+        for (;;) {
+            if (inFlight.size() + reading >= max) {
+                atCapacity = true; // stay AWAKE: resumed by deliveryEnded
+                return;
+            }
+            SpooledMessage m = queue.poll();
+            if (m == null) {
+                atCapacity = false;
+                if (queue.parkIfEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            start(m);
+        }
+    }
+
+    private void start(SpooledMessage m) {
+        reading++;
+        spool.readContent(m.id()).whenComplete((bytes, err) -> loop.execute(() -> {
+            reading--;
+            if (err != null || abandoned) {
+                if (err != null) {
+                    log.warn("{} cannot read its content from the spool, leaving it there: {}", m.id(), err.toString());
+                }
+                slotFreed();
+                return;
+            }
+            deliver(m, bytes);
+        }));
+    }
+
+    private void deliver(SpooledMessage m, byte[] content) {
+        Delivery d = new Delivery(m, content, loop);
+        inFlight.add(d);
+        int timeoutSec = config.current().processingTimeout();
+        ScheduledFuture<?> timeout = loop.schedule(() -> d.abort("451 4.4.7 processing timeout of "
+                + timeoutSec + "s exceeded"), timeoutSec, TimeUnit.SECONDS);
+        d.done().addListener(f -> {
+            timeout.cancel(false);
+            inFlight.remove(d);
+            if (!abandoned) {
+                afterAttempt(d);
+            }
+            slotFreed();
+        });
+        try {
+            transport.deliver(d);
+        } catch (RuntimeException e) {
+            log.error("{} transport error", m.id(), e);
+            d.abort("451 4.3.0 internal error: " + e);
+        }
+    }
+
+    private void slotFreed() {
+        if (atCapacity) {
+            atCapacity = false;
+            drain();
+        }
+        checkStopped();
+    }
+
+    private void afterAttempt(Delivery d) {
+        GatewayConfig cfg = config.current();
+        RetryConfig retry = cfg.retry();
+        SpooledMessage m = d.message();
+        int attempt = d.attempt();
+        List<RecipientOutcome> outcomes = d.outcomes();
+        boolean exhausted = attempt >= retry.maxAttempts();
+        List<RecipientOutcome> journal = new ArrayList<>(outcomes.size());
+        List<String> failed = null;
+        String lastError = null;
+        for (RecipientOutcome o : outcomes) {
+            if (o.status() == DeliveryStatus.DEFERRED && exhausted) {
+                o = new RecipientOutcome(o.recipient(), DeliveryStatus.FAILED,
+                        o.reply() + " (gave up after " + attempt + " attempts)");
+            }
+            if (o.status() == DeliveryStatus.FAILED) {
+                if (failed == null) {
+                    failed = new ArrayList<>(2);
+                }
+                failed.add(o.recipient());
+                lastError = o.reply();
+            }
+            journal.add(o);
+        }
+        finishing++;
+        if (failed == null) {
+            journal(d, journal, false);
+            return;
+        }
+        Instant now = clock.instant();
+        FailedMessage fm = new FailedMessage(m.id(), m.envelope().sender(), failed, m.envelope().receivedAt(),
+                attempt, now, lastError, d.content(), m.envelope().smtpUtf8(), m.envelope().eightBit());
+        failedStore.store(fm).whenComplete((v, err) -> loop.execute(() -> {
+            if (err != null) {
+                // not parked: keep them deferred so they are tried (and parked) again, never lost
+                log.error("{} cannot write the failed store, keeping {} recipient(s) for retry: {}",
+                        m.id(), fm.to().size(), err.toString());
+                List<RecipientOutcome> kept = new ArrayList<>(journal.size());
+                for (RecipientOutcome o : journal) {
+                    kept.add(o.status() == DeliveryStatus.FAILED
+                            ? new RecipientOutcome(o.recipient(), DeliveryStatus.DEFERRED, o.reply()) : o);
+                }
+                journal(d, kept, false);
+            } else {
+                journal(d, journal, true);
+            }
+        }));
+    }
+
+    private void journal(Delivery d, List<RecipientOutcome> outcomes, boolean stored) {
+        SpooledMessage m = d.message();
+        spool.recordOutcomes(m.id(), d.attempt(), outcomes).whenComplete((v, err) -> loop.execute(() -> {
+            if (err != null) {
+                log.error("{} cannot journal the outcome of attempt {}: {}", m.id(), d.attempt(), err.toString());
+            }
+            finished(d, outcomes, stored);
+        }));
+    }
+
+    private void finished(Delivery d, List<RecipientOutcome> outcomes, boolean stored) {
+        GatewayConfig cfg = config.current();
+        SpooledMessage m = d.message();
+        int delivered = 0;
+        int failed = 0;
+        List<String> deferred = null;
+        for (RecipientOutcome o : outcomes) {
+            switch (o.status()) {
+                case DELIVERED -> delivered++;
+                case FAILED -> failed++;
+                case DEFERRED -> {
+                    if (deferred == null) {
+                        deferred = new ArrayList<>(2);
+                    }
+                    deferred.add(o.recipient());
+                }
+            }
+        }
+        Instant now = clock.instant();
+        metrics.recipientsDelivered.inc(delivered);
+        metrics.recipientsFailed.inc(failed);
+        if (stored) {
+            metrics.emailsFailed.inc();
+        }
+        if (deferred != null) {
+            metrics.emailsDeferred.inc();
+            if (failed > 0) {
+                partlyFailed.add(m.id());
+            }
+        } else {
+            metrics.processingTime.update(Duration.between(m.envelope().receivedAt(), now));
+            boolean failedBefore = partlyFailed.remove(m.id());
+            if (failed == 0 && !failedBefore) {
+                metrics.emailsDelivered.inc();
+            }
+        }
+        OutcomeLog.log(m, d.content(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
+        if (deferred != null && !stopping) {
+            scheduleRetry(m.afterAttempt(deferred), cfg.retry().delayAfterAttempt(d.attempt()));
+        }
+        finishing--;
+        checkStopped();
+    }
+
+    private void scheduleRetry(SpooledMessage next, long delayMs) {
+        // jitter downwards (up to 20%) so the cap holds and retries of a burst spread out
+        long jittered = delayMs - (delayMs > 4 ? ThreadLocalRandom.current().nextLong(delayMs / 5 + 1) : 0);
+        retryWaiting.incrementAndGet();
+        ScheduledFuture<?>[] holder = new ScheduledFuture<?>[1];
+        holder[0] = loop.schedule(() -> {
+            retryTimers.remove(holder[0]);
+            retryWaiting.decrementAndGet();
+            if (!stopping) {
+                dispatcher.dispatch(next);
+            }
+        }, jittered, TimeUnit.MILLISECONDS);
+        retryTimers.add(holder[0]);
+        log.debug("{} retry {} in {} ms for {} recipient(s)", next.id(), next.attempts() + 1, jittered,
+                next.pendingRecipients().size());
+    }
+
+    /** Stops polling; the promise completes when in-flight attempts are done. Loop only. */
+    public void stop(Promise<Void> whenIdle) {
+        stopping = true;
+        stopped = whenIdle;
+        for (ScheduledFuture<?> t : retryTimers) {
+            if (t.cancel(false)) {
+                retryWaiting.decrementAndGet();
+            }
+        }
+        retryTimers.clear();
+        checkStopped();
+    }
+
+    /** Grace is over: abort what is still in flight without journalling (the spool keeps it). */
+    public void abandon() {
+        abandoned = true;
+        for (Delivery d : new ArrayList<>(inFlight)) {
+            d.abort("451 4.3.2 shutting down");
+        }
+        transport.close();
+        if (stopped != null) {
+            stopped.trySuccess(null);
+        }
+    }
+
+    /** Deliveries running now (for tests and gauges; loop only). */
+    public int inFlight() {
+        return inFlight.size() + reading;
+    }
+
+    private void checkStopped() {
+        if (stopping && stopped != null && inFlight.isEmpty() && reading == 0 && finishing == 0) {
+            if (stopped.trySuccess(null)) {
+                log.debug("relay worker {} idle after stop", index);
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.mailgateway.relay;
+
+import dev.mailgateway.core.model.DeliveryStatus;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.spool.Spool;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** A Spool test double: content in memory, every recordOutcomes call recorded; futures complete on its own thread. */
+public final class InMemorySpool implements Spool {
+
+    /** One recordOutcomes call. */
+    public record Journal(QueueId id, int attempt, List<RecipientOutcome> outcomes, Instant at) {
+    }
+
+    private final Map<QueueId, byte[]> contents = new ConcurrentHashMap<>();
+    private final Map<QueueId, Map<String, DeliveryStatus>> finals = new ConcurrentHashMap<>();
+    private final List<Journal> journal = new ArrayList<>();
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "test-spool");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Stores a message as if accepted, returning what the dispatcher gets. */
+    public SpooledMessage add(Envelope envelope, byte[] content) {
+        contents.put(envelope.id(), content);
+        finals.put(envelope.id(), new ConcurrentHashMap<>());
+        return SpooledMessage.fresh(envelope);
+    }
+
+    @Override
+    public List<SpooledMessage> recover() {
+        return List.of();
+    }
+
+    @Override
+    public CompletableFuture<SpooledMessage> append(Envelope envelope, byte[] content) {
+        return CompletableFuture.supplyAsync(() -> add(envelope, content), thread);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readContent(QueueId id) {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] c = contents.get(id);
+            if (c == null) {
+                throw new IllegalStateException("not in spool: " + id);
+            }
+            return c;
+        }, thread);
+    }
+
+    @Override
+    public CompletableFuture<Void> recordOutcomes(QueueId id, int attempt, List<RecipientOutcome> outcomes) {
+        return CompletableFuture.runAsync(() -> {
+            synchronized (journal) {
+                journal.add(new Journal(id, attempt, List.copyOf(outcomes), Instant.now()));
+            }
+            for (RecipientOutcome o : outcomes) {
+                if (o.status().isFinal()) {
+                    finals.get(id).put(o.recipient(), o.status());
+                }
+            }
+        }, thread);
+    }
+
+    public List<Journal> journal(QueueId id) {
+        synchronized (journal) {
+            return journal.stream().filter(j -> j.id().equals(id)).toList();
+        }
+    }
+
+    public List<Journal> journal() {
+        synchronized (journal) {
+            return List.copyOf(journal);
+        }
+    }
+
+    /** Final statuses so far, by recipient. */
+    public Map<String, DeliveryStatus> finals(QueueId id) {
+        return Map.copyOf(finals.get(id));
+    }
+
+    @Override
+    public int liveCount() {
+        return contents.size();
+    }
+
+    @Override
+    public List<SpooledMessage> oldest(int limit) {
+        return new ArrayList<>();
+    }
+
+    @Override
+    public long freeDiskMb() {
+        return 1024;
+    }
+
+    @Override
+    public boolean writable() {
+        return true;
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
