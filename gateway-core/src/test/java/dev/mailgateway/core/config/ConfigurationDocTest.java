@@ -17,12 +17,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps docs/configuration.md (pasted into the README) true to the code: every key, its type,
- * default and environment variable, in both directions.
+ * Keeps the configuration docs true to the code: the key tables in README.md (every key, its
+ * type, default and environment variable, in both directions) and the rules and examples in
+ * docs/configuration.md.
  */
 class ConfigurationDocTest {
 
-    private static final Path DOC = Path.of("..", "docs", "configuration.md");
+    private static final List<Path> DOCS = List.of(
+            Path.of("..", "docs", "configuration.md"), Path.of("..", "README.md"));
     private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\|(.*)$");
 
     private static String doc;
@@ -31,7 +33,11 @@ class ConfigurationDocTest {
 
     @BeforeAll
     static void read() throws IOException {
-        doc = Files.readString(DOC);
+        StringBuilder all = new StringBuilder();
+        for (Path p : DOCS) {
+            all.append(Files.readString(p)).append('\n');
+        }
+        doc = all.toString();
         for (String line : doc.split("\n")) {
             Matcher m = ROW.matcher(line);
             if (m.matches()) {
@@ -48,7 +54,7 @@ class ConfigurationDocTest {
     void everyKeyHasARowWithItsTypeDefaultAndEnvName() {
         for (ConfigKeys.Key k : ConfigKeys.KEYS.values()) {
             List<String> cells = rows.get(k.path());
-            assertThat(cells).as("docs/configuration.md has a row for %s", k.path()).isNotNull();
+            assertThat(cells).as("README.md has a row for %s", k.path()).isNotNull();
             assertThat(cells.get(0)).as("type of %s", k.path()).isEqualTo(k.kind().docName);
             assertThat(cells.get(1)).as("default of %s", k.path()).isEqualTo("`" + k.defaultValue() + "`");
             assertThat(cells.get(2)).as("env var of %s", k.path()).isEqualTo("`" + k.env() + "`");
@@ -68,7 +74,7 @@ class ConfigurationDocTest {
         for (RecordComponent c : ProviderConfig.class.getRecordComponents()) {
             String key = "forwardProviders[]." + c.getName();
             List<String> cells = rows.get(key);
-            assertThat(cells).as("docs/configuration.md has a row for %s", key).isNotNull();
+            assertThat(cells).as("README.md has a row for %s", key).isNotNull();
             assertThat(cells.get(0)).as("type of %s", key).isEqualTo(ConfigKeys.kindOf(c).docName);
             String expected = c.getName().equals("host") ? "required" : "`" + template.get(c.getName()) + "`";
             assertThat(cells.get(1)).as("default of %s", key).isEqualTo(expected);
@@ -106,6 +112,6 @@ class ConfigurationDocTest {
             ConfigLoader.fromJson(m.group(1));
             examples++;
         }
-        assertThat(examples).isEqualTo(2);
+        assertThat(examples).as("json examples in docs/configuration.md (2) and README.md (1)").isEqualTo(3);
     }
 }

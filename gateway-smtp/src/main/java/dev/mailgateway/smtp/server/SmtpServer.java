@@ -1,0 +1,154 @@
+package dev.mailgateway.smtp.server;
+
+import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.TlsConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.QueueIdGenerator;
+import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.core.spool.MessageIngress;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbound ESMTP server: binds smtpHost:smtpPort and runs one {@link SmtpServerHandler} per
+ * connection on the worker group.
+ *
+ * <p>Life cycle: construct, {@link #start()} once, {@link #shutdown(Duration)} once. The event
+ * loop groups belong to the caller (the composition root shuts them down after this).
+ */
+public final class SmtpServer {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final LiveConfig config;
+    private final MessageIngress ingress;
+    private final GatewayMetrics metrics;
+    private final QueueIdGenerator ids;
+    private final NettyTransport transport;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
+    private volatile SmtpServerContext context;
+    private volatile Channel serverChannel;
+
+    public SmtpServer(LiveConfig config, MessageIngress ingress, GatewayMetrics metrics,
+            QueueIdGenerator ids, NettyTransport transport, EventLoopGroup bossGroup,
+            EventLoopGroup workerGroup) {
+        this.config = config;
+        this.ingress = ingress;
+        this.metrics = metrics;
+        this.ids = ids;
+        this.transport = transport;
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+    }
+
+    /**
+     * Binds and starts accepting (TCP_NODELAY on every connection).
+     *
+     * @return the bound address (the real port when smtpPort is 0)
+     * @throws IllegalStateException when TLS files cannot be read or the address cannot be bound
+     */
+    public synchronized InetSocketAddress start() {
+        if (serverChannel != null) {
+            throw new IllegalStateException("SMTP server already started");
+        }
+        GatewayConfig c = config.current();
+        context = new SmtpServerContext(config, ingress, metrics, ids, sslContext(c.tls()));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new SmtpServerInitializer(context, channels));
+        ChannelFuture bind = b.bind(c.smtpHost(), c.smtpPort()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new IllegalStateException("cannot listen for SMTP on " + c.smtpHost() + ":"
+                    + c.smtpPort() + ": " + bind.cause().getMessage(), bind.cause());
+        }
+        serverChannel = bind.channel();
+        InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
+        log.info("SMTP listening on {} ({}, TLS {}, host name {})", local, transport.name(),
+                context.sslContext == null ? "off" : "on", context.hostname);
+        return local;
+    }
+
+    /**
+     * Stops accepting; connections outside a transaction get {@code 421 4.3.2} now, those in a
+     * transaction may finish it within {@code grace}, then every remaining one gets
+     * {@code 421 4.3.2} and is closed. Completes when all are closed.
+     */
+    public CompletableFuture<Void> shutdown(Duration grace) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        SmtpServerContext ctx = context;
+        if (ctx == null) {
+            done.complete(null);
+            return done;
+        }
+        ctx.beginShutdown();
+        if (serverChannel != null) {
+            serverChannel.close();
+        }
+        List<Channel> open = new ArrayList<>(channels);
+        for (Channel ch : open) {
+            ch.pipeline().fireUserEventTriggered(SmtpServerHandler.Shutdown.GRACEFUL);
+        }
+        CompletableFuture<?>[] closed = open.stream().map(ch -> {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            ch.closeFuture().addListener(x -> f.complete(null));
+            return f;
+        }).toArray(CompletableFuture[]::new);
+        CompletableFuture<Void> all = CompletableFuture.allOf(closed);
+        GlobalEventExecutor.INSTANCE.schedule(() -> {
+            if (!all.isDone()) {
+                log.info("SMTP shutdown grace of {} over, closing {} connections", grace, channels.size());
+                for (Channel ch : channels) {
+                    ch.eventLoop().execute(
+                            () -> ch.pipeline().fireUserEventTriggered(SmtpServerHandler.Shutdown.FORCE));
+                }
+            }
+        }, Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+        all.whenComplete((v, e) -> {
+            log.info("SMTP server stopped");
+            done.complete(null);
+        });
+        return done;
+    }
+
+    /** Connections now open and admitted (refused ones are not counted). */
+    public int openConnections() {
+        SmtpServerContext ctx = context;
+        return ctx == null ? 0 : ctx.connections.open();
+    }
+
+    private static SslContext sslContext(TlsConfig tls) {
+        if (!tls.enabled()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new File(tls.certFile()), new File(tls.keyFile())).build();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load TLS certificate tls.certFile=" + tls.certFile()
+                    + " / key tls.keyFile=" + tls.keyFile() + ": " + e.getMessage(), e);
+        }
+    }
+}

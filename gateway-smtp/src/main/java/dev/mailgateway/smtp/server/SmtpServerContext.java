@@ -1,0 +1,126 @@
+package dev.mailgateway.smtp.server;
+
+import dev.mailgateway.core.config.Cidr;
+import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.QueueIdGenerator;
+import dev.mailgateway.core.spool.MessageIngress;
+import dev.mailgateway.smtp.auth.AuthFailureTracker;
+import dev.mailgateway.smtp.auth.CredentialVerifier;
+import dev.mailgateway.smtp.auth.SaslExchange;
+import dev.mailgateway.smtp.codec.SmtpReply;
+import dev.mailgateway.smtp.ratelimit.RateLimiter;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every connection of one {@link SmtpServer} shares: collaborators, settings copied from
+ * the config at start-up, the replies that name this host, and the shared limiters. Values that
+ * may change on reload (credentials, requireAuth, rate limits, logAllEmails, auth failure
+ * settings) are read from {@link LiveConfig#current()} when used. Immutable apart from the
+ * thread-safe limiters and the volatile shutdown flag.
+ */
+final class SmtpServerContext {
+
+    final LiveConfig live;
+    final MessageIngress ingress;
+    final GatewayMetrics metrics;
+    final QueueIdGenerator ids;
+    final String hostname;
+    final int maxLineLength;
+    final long maxMessageSize;
+    final int maxRecipients;
+    final int idleTimeoutSec;
+    final boolean rejectBareLf;
+    final boolean allowLocalOnly;
+    final List<Cidr> allowedNetworks;
+    final SslContext sslContext;
+    final RateLimiter rateLimiter;
+    final CredentialVerifier credentials;
+    final AuthFailureTracker authFailures;
+    final ConnectionLimiter connections;
+
+    final SmtpReply greeting;
+    final SmtpReply heloReply;
+    /** EHLO replies indexed by (starttls ? 1 : 0) + (auth ? 2 : 0). */
+    private final SmtpReply[] ehloReplies = new SmtpReply[4];
+
+    private volatile boolean shuttingDown;
+
+    SmtpServerContext(LiveConfig live, MessageIngress ingress, GatewayMetrics metrics,
+            QueueIdGenerator ids, SslContext sslContext) {
+        GatewayConfig c = live.current();
+        this.live = live;
+        this.ingress = ingress;
+        this.metrics = metrics;
+        this.ids = ids;
+        this.hostname = c.smtp().hostname().isEmpty() ? localHostName() : c.smtp().hostname();
+        this.maxLineLength = c.smtp().maxLineLength();
+        this.maxMessageSize = c.limits().maxMessageSizeBytes();
+        this.maxRecipients = c.limits().maxRecipients();
+        this.idleTimeoutSec = c.limits().idleTimeoutSec();
+        this.rejectBareLf = c.smtp().rejectBareLineFeed();
+        this.allowLocalOnly = c.security().allowLocalOnly();
+        this.allowedNetworks = Cidr.parseAll("security.allowedNetworks", c.security().allowedNetworks());
+        this.sslContext = sslContext;
+        this.rateLimiter = new RateLimiter(() -> live.current().rateLimits());
+        this.credentials = new CredentialVerifier(live::current);
+        this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
+                () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);
+        this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
+
+        this.greeting = SmtpReply.plain(220, hostname + " ESMTP ready");
+        this.heloReply = SmtpReply.plain(250, hostname);
+        for (int i = 0; i < 4; i++) {
+            List<String> lines = new ArrayList<>();
+            lines.add(hostname);
+            lines.add("PIPELINING");
+            lines.add("SIZE " + maxMessageSize);
+            lines.add("8BITMIME");
+            lines.add("SMTPUTF8");
+            lines.add("ENHANCEDSTATUSCODES");
+            if ((i & 1) != 0) {
+                lines.add("STARTTLS");
+            }
+            if ((i & 2) != 0) {
+                lines.add("AUTH " + SaslExchange.MECHANISMS);
+            }
+            ehloReplies[i] = SmtpReply.multiline(250, lines);
+        }
+    }
+
+    SmtpReply ehloReply(boolean startTls, boolean auth) {
+        return ehloReplies[(startTls ? 1 : 0) + (auth ? 2 : 0)];
+    }
+
+    /** security.allowLocalOnly: loopback only; otherwise security.allowedNetworks (empty = anyone). */
+    boolean admits(InetAddress ip) {
+        if (ip == null) {
+            return false;
+        }
+        if (allowLocalOnly) {
+            return ip.isLoopbackAddress();
+        }
+        return allowedNetworks.isEmpty() || Cidr.anyContains(allowedNetworks, ip);
+    }
+
+    boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    void beginShutdown() {
+        shuttingDown = true;
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,496 @@
+package dev.mailgateway.smtp.server;
+
+import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.model.Envelope;
+import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.spool.MessageIngress;
+import dev.mailgateway.smtp.codec.SmtpAuthResponse;
+import dev.mailgateway.smtp.codec.SmtpCommandLine;
+import dev.mailgateway.smtp.codec.SmtpDecodeError;
+import dev.mailgateway.smtp.codec.SmtpMessageBody;
+import dev.mailgateway.smtp.codec.SmtpReplies;
+import dev.mailgateway.smtp.codec.SmtpReply;
+import dev.mailgateway.smtp.codec.SmtpServerDecoder;
+import dev.mailgateway.smtp.ratelimit.RateLimiter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP conversation of one connection (not {@code @Sharable}): turns {@code SmtpFrame}s
+ * from {@link SmtpServerDecoder} into replies, holding one {@link SmtpSession}.
+ *
+ * <p>Threading: everything runs on the channel's event loop. Replies are written in
+ * {@code channelRead} and flushed in {@code channelReadComplete}, so a pipelined group
+ * (RFC 2920) is answered in one write. Two things complete later: the spool write
+ * ({@link MessageIngress#accept}, completed on the spool thread) and the delayed 535 after bad
+ * credentials. While either is pending the decoder is paused and autoRead is off, so replies
+ * stay in command order; the completion hops back to the loop, writes its reply, then resumes
+ * decoding what the client pipelined meanwhile.
+ */
+final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpServerHandler.class);
+
+    /** Fired down every pipeline by {@link SmtpServer#shutdown}: GRACEFUL first, FORCE after the grace. */
+    enum Shutdown { GRACEFUL, FORCE }
+
+    final SmtpServerContext server;
+    final SmtpServerDecoder decoder;
+    ChannelHandlerContext ctx;
+    SmtpSession session;
+    private boolean waiting;   // spool write or delayed reply in flight; reading paused
+    private boolean congested; // replies not leaving (client not reading); reading paused
+    private boolean closing;   // the last reply is on its way, ignore further input
+
+    SmtpServerHandler(SmtpServerContext server, SmtpServerDecoder decoder) {
+        this.server = server;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                ? remote.getAddress() : null;
+        session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
+        server.metrics.connectionsOpen.inc();
+        log.debug("{} connected from {}", session.id, session.ipText);
+        ctx.writeAndFlush(server.greeting.content());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        server.metrics.connectionsOpen.dec();
+        if (session != null) {
+            if (!waiting) {
+                session.endTransaction(); // while the spool writes, spooled() settles the quota
+            }
+            log.debug("{} disconnected", session.id);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            return; // frames hold no buffers: nothing to release
+        }
+        if (msg instanceof SmtpCommandLine c) {
+            if (server.shuttingDown() && session.transaction == null) {
+                closeWith(SmtpReplies.SHUTTING_DOWN);
+                return;
+            }
+            command(c.line());
+        } else if (msg instanceof SmtpAuthResponse r) {
+            SmtpAuthCommand.response(this, r.line());
+        } else if (msg instanceof SmtpMessageBody b) {
+            messageBody(b);
+        } else if (msg instanceof SmtpDecodeError e) {
+            decodeError(e);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    void write(SmtpReply reply) {
+        ctx.write(reply.content());
+    }
+
+    void write(ByteBuf reply) {
+        ctx.write(reply);
+    }
+
+    void closeWith(SmtpReply reply) {
+        closing = true;
+        decoder.pause();
+        ctx.writeAndFlush(reply.content()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- commands (RFC 5321 4.1.1) ----
+
+    private void command(String line) {
+        SmtpCommand cmd = SmtpCommand.of(line);
+        String arg = cmd.argument(line);
+        if (log.isTraceEnabled() && cmd != SmtpCommand.AUTH) {
+            log.trace("{} C: {}", session.id, line);
+        }
+        switch (cmd) {
+            case EHLO -> hello(arg, true);
+            case HELO -> hello(arg, false);
+            case MAIL -> mail(arg);
+            case RCPT -> rcpt(arg);
+            case DATA -> data(arg);
+            case RSET -> {
+                if (!arg.isEmpty()) {
+                    write(SmtpReplies.NO_ARGUMENTS_ALLOWED);
+                    return;
+                }
+                session.endTransaction();
+                write(SmtpReplies.RESET_OK);
+            }
+            case NOOP -> write(SmtpReplies.OK);
+            case QUIT -> closeWith(SmtpReplies.BYE);
+            case VRFY -> write(SmtpReplies.CANNOT_VRFY);
+            case EXPN -> write(SmtpReplies.NOT_IMPLEMENTED);
+            case HELP -> write(SmtpReplies.HELP);
+            case STARTTLS -> startTls(arg);
+            case AUTH -> SmtpAuthCommand.auth(this, arg);
+            default -> write(SmtpReplies.UNKNOWN_COMMAND);
+        }
+    }
+
+    private void hello(String arg, boolean extended) {
+        int space = arg.indexOf(' ');
+        String name = space < 0 ? arg : arg.substring(0, space);
+        if (name.isEmpty() || name.length() > 255 || SmtpText.hasControl(name)) {
+            write(SmtpReplies.EHLO_NEEDS_DOMAIN);
+            return;
+        }
+        session.endTransaction(); // RFC 5321 4.1.4: EHLO implies RSET
+        session.helo = name;
+        session.extended = extended;
+        if (!extended) {
+            write(server.heloReply);
+            return;
+        }
+        boolean startTls = server.sslContext != null && !session.tls;
+        write(server.ehloReply(startTls, authOffered()));
+    }
+
+    /** AUTH is offered when credentials exist, and only inside TLS unless the peer is loopback. */
+    private boolean authOffered() {
+        return session.authUser == null && server.credentials.configured()
+                && (session.tls || session.loopback);
+    }
+
+    private void mail(String arg) {
+        GatewayConfig config = server.live.current();
+        if (session.helo == null) {
+            write(SmtpReplies.NEED_HELO_FIRST);
+            return;
+        }
+        if (session.transaction != null) {
+            write(SmtpReplies.NESTED_MAIL);
+            return;
+        }
+        if (config.security().requireAuth() && session.authUser == null) {
+            write(SmtpReplies.AUTH_REQUIRED);
+            return;
+        }
+        if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) {
+            write(SmtpReplies.MAIL_SYNTAX);
+            return;
+        }
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true);
+        if (!path.ok()) {
+            write(SmtpReplies.badSender(ctx.alloc(), path.problem()));
+            return;
+        }
+        MailParameters params = MailParameters.parse(arg.substring(5 + path.end()));
+        if (params.unknown() != null) {
+            write(SmtpReplies.unknownParameter(ctx.alloc(), params.unknown()));
+            return;
+        }
+        if (params.problem() != null) {
+            write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
+            return;
+        }
+        if (!params.smtpUtf8() && !SmtpText.isAscii(path.address())) {
+            write(SmtpReplies.badSender(ctx.alloc(), "non-ASCII characters need the SMTPUTF8 parameter"));
+            return;
+        }
+        if (params.size() > server.maxMessageSize) {
+            write(SmtpReplies.MESSAGE_TOO_LARGE); // RFC 1870 section 6
+            return;
+        }
+        switch (server.ingress.admission()) {
+            case OK -> { }
+            case QUEUE_FULL -> {
+                write(SmtpReplies.QUEUE_FULL);
+                return;
+            }
+            case DISK_LOW -> {
+                write(SmtpReplies.DISK_LOW);
+                return;
+            }
+            default -> {
+                write(SmtpReplies.SERVICE_UNAVAILABLE);
+                return;
+            }
+        }
+        String sender = path.address();
+        RateLimiter.Reservation reservation =
+                server.rateLimiter.reserve(RateLimiter.senderKey(session.authUser, sender));
+        if (!reservation.allowed()) {
+            RateLimiter.Verdict v = reservation.verdict();
+            server.metrics.rateLimited.inc();
+            log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
+                    v.limit(), v.max(), SmtpText.mask(session.authUser != null ? session.authUser : sender, config),
+                    session.ipText, v.retryAfterSeconds());
+            write(SmtpReplies.rateLimited(ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
+            return;
+        }
+        session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
+                params.size(), reservation);
+        write(SmtpReplies.SENDER_OK);
+    }
+
+    private void rcpt(String arg) {
+        SmtpSession.Transaction tx = session.transaction;
+        if (tx == null) {
+            write(SmtpReplies.NEED_MAIL_BEFORE_RCPT);
+            return;
+        }
+        if (!arg.regionMatches(true, 0, "TO:", 0, 3)) {
+            write(SmtpReplies.RCPT_SYNTAX);
+            return;
+        }
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8);
+        if (!path.ok()) {
+            write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
+            return;
+        }
+        String rest = arg.substring(3 + path.end()).trim();
+        if (!rest.isEmpty()) {
+            int eq = rest.indexOf('=');
+            int sp = rest.indexOf(' ');
+            int end = eq < 0 ? (sp < 0 ? rest.length() : sp) : (sp < 0 ? eq : Math.min(eq, sp));
+            write(SmtpReplies.unknownParameter(ctx.alloc(), rest.substring(0, end)));
+            return;
+        }
+        if (tx.hasRecipient(path.address())) {
+            write(SmtpReplies.RECIPIENT_OK); // a duplicate collapses into the first
+        } else if (tx.recipients.size() >= server.maxRecipients) {
+            write(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 4.5.3.1.10
+        } else {
+            tx.addRecipient(path.address());
+            write(SmtpReplies.RECIPIENT_OK);
+        }
+    }
+
+    private void data(String arg) {
+        SmtpSession.Transaction tx = session.transaction;
+        if (!arg.isEmpty()) {
+            write(SmtpReplies.NO_ARGUMENTS_ALLOWED);
+        } else if (tx == null) {
+            write(SmtpReplies.NEED_MAIL_BEFORE_DATA);
+        } else if (tx.recipients.isEmpty()) {
+            write(SmtpReplies.NO_VALID_RECIPIENTS); // RFC 2920 3.1
+        } else {
+            tx.id = server.ids.next();
+            byte[] received = ReceivedHeader.build(session.helo, session.ip, server.hostname,
+                    session.protocol(), tx.id.value(), ZonedDateTime.now());
+            decoder.startData(received, server.maxMessageSize, tx.declaredSize, server.rejectBareLf);
+            write(SmtpReplies.START_MAIL_INPUT);
+        }
+    }
+
+    // ---- end of data: hand-off to the spool ----
+
+    private void messageBody(SmtpMessageBody body) {
+        SmtpSession.Transaction tx = session.transaction;
+        long endOfData = System.nanoTime();
+        Envelope envelope = new Envelope(tx.id, tx.sender, tx.recipients, Instant.now(), session.helo,
+                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit);
+        pauseReading();
+        CompletableFuture<QueueId> future;
+        try {
+            future = server.ingress.accept(envelope, body.content());
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        // Complete on our loop, never inline: the decoder may be mid-decode right now.
+        future.whenComplete((id, error) -> ctx.executor().execute(
+                () -> spooled(tx, envelope, body.bodyLength(), endOfData, error)));
+    }
+
+    private void spooled(SmtpSession.Transaction tx, Envelope envelope, int size, long endOfData,
+            Throwable error) {
+        if (session.transaction == tx) {
+            session.transaction = null;
+        }
+        GatewayConfig config = server.live.current();
+        if (error == null) {
+            tx.reservation.commit();
+            server.metrics.emailsAccepted.mark();
+            server.metrics.recipientsAccepted.inc(envelope.recipients().size());
+            log.info("{} queued id={} client={} from={} nrcpt={} size={}", session.id, tx.id,
+                    session.ipText, SmtpText.mask(tx.sender, config), envelope.recipients().size(), size);
+            if (ctx.channel().isActive()) {
+                write(SmtpReplies.queued(ctx.alloc(), tx.id.value()));
+                server.metrics.acceptLatency.update(System.nanoTime() - endOfData, TimeUnit.NANOSECONDS);
+            }
+        } else {
+            tx.reservation.release();
+            log.warn("{} spool refused id={}: {}", session.id, tx.id, error.toString());
+            write(SmtpReplies.SPOOL_FAILED);
+        }
+        resumeReading();
+    }
+
+    void pauseReading() {
+        waiting = true;
+        decoder.pause();
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /** Decodes what arrived meanwhile (its replies are written now), then reads again. */
+    void resumeReading() {
+        waiting = false;
+        if (closing || !ctx.channel().isActive()) {
+            ctx.flush();
+            return;
+        }
+        if (server.shuttingDown() && session.transaction == null) {
+            closeWith(SmtpReplies.SHUTTING_DOWN);
+            return;
+        }
+        if (!congested) {
+            decoder.resume(); // may set waiting/congested/closing again
+        }
+        ctx.flush();
+        if (!waiting && !congested && !closing) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Backpressure: a client that pipelines without reading its replies would make the outbound
+     * buffer grow without bound; above the write-buffer high-water mark reading stops until the
+     * replies drain. Resuming is a new task, never inside a decode (this event can fire from a
+     * flush made while the decoder is running).
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            if (!congested && !closing) {
+                congested = true;
+                log.debug("{} client is not reading its replies: pausing input", session.id);
+                decoder.pause();
+                ctx.channel().config().setAutoRead(false);
+                ctx.flush();
+            }
+        } else if (congested) {
+            ctx.executor().execute(() -> {
+                if (congested && ctx.channel().isWritable()) {
+                    congested = false;
+                    if (!waiting) {
+                        resumeReading();
+                    }
+                }
+            });
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void decodeError(SmtpDecodeError error) {
+        switch (error) {
+            case LINE_TOO_LONG -> {
+                session.auth = null;
+                write(SmtpReplies.LINE_TOO_LONG);
+            }
+            case MESSAGE_TOO_LARGE -> {
+                session.endTransaction();
+                log.info("{} message over limits.maxMessageSizeBytes ({}) refused", session.id,
+                        server.maxMessageSize);
+                write(SmtpReplies.MESSAGE_TOO_LARGE);
+            }
+            case BARE_LINE_FEED -> {
+                session.endTransaction();
+                log.info("{} message with bare LF refused (smtp.bareLineFeed=reject)", session.id);
+                write(SmtpReplies.BARE_LINE_FEED);
+            }
+            default -> throw new IllegalStateException(error.name());
+        }
+    }
+
+    // ---- STARTTLS (RFC 3207) ----
+
+    private void startTls(String arg) {
+        if (server.sslContext == null) {
+            write(SmtpReplies.NOT_IMPLEMENTED);
+        } else if (!arg.isEmpty()) {
+            write(SmtpReplies.NO_ARGUMENTS_ALLOWED);
+        } else if (session.tls) {
+            write(SmtpReplies.TLS_ALREADY_ACTIVE);
+        } else {
+            // startTls=true: the 220 below leaves in clear text, then the handshake starts.
+            SslHandler ssl = new SslHandler(server.sslContext.newEngine(ctx.alloc()), true);
+            ctx.pipeline().addFirst("tls", ssl);
+            ctx.writeAndFlush(SmtpReplies.READY_FOR_TLS.content());
+            decoder.discardBuffered(); // RFC 3207 4.2: nothing pipelined after STARTTLS is executed
+            session.resetAfterTls();
+            ssl.handshakeFuture().addListener(f -> {
+                if (f.isSuccess()) {
+                    log.debug("{} TLS established: {}", session.id, ssl.engine().getSession().getProtocol());
+                } else {
+                    log.info("{} TLS handshake failed: {}", session.id, f.cause().toString());
+                    ctx.close();
+                }
+            });
+        }
+    }
+
+    // ---- events ----
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (!waiting && !closing) {
+                log.info("{} idle for {} s, closing", session.id, server.idleTimeoutSec);
+                closeWith(SmtpReplies.IDLE_TIMEOUT);
+            }
+        } else if (evt == Shutdown.GRACEFUL) {
+            if (session.transaction == null && !waiting && !closing) {
+                closeWith(SmtpReplies.SHUTTING_DOWN);
+            }
+        } else if (evt == Shutdown.FORCE) {
+            if (!closing) {
+                closeWith(SmtpReplies.SHUTTING_DOWN);
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String id = session == null ? "conn=" + ctx.channel().id().asShortText() : session.id;
+        if (cause instanceof IOException || cause instanceof DecoderException
+                && cause.getCause() instanceof SSLException) {
+            log.debug("{} connection error: {}", id, cause.toString());
+            ctx.close();
+            return;
+        }
+        log.warn("{} unexpected error, closing", id, cause);
+        if (ctx.channel().isActive() && !closing) {
+            closeWith(SmtpReplies.LOCAL_ERROR_CLOSING);
+        } else {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.mailgateway.smtp.server;
+
+import dev.mailgateway.smtp.codec.SmtpReplies;
+import dev.mailgateway.smtp.codec.SmtpReply;
+import dev.mailgateway.smtp.codec.SmtpServerDecoder;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits or refuses each new connection, then builds its pipeline:
+ * {@code IdleStateHandler → SmtpServerDecoder → SmtpServerHandler} (STARTTLS later puts an
+ * {@code SslHandler} first). A refused peer gets one reply and is closed: {@code 554 5.7.1}
+ * for security.allowLocalOnly / security.allowedNetworks, {@code 421 4.7.0} over
+ * limits.maxConnections or limits.maxConnectionsPerIp; both count in connectionsRejected.
+ */
+final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpServerInitializer.class);
+
+    /** Writes one reply on connect, then closes. */
+    @ChannelHandler.Sharable
+    private static final class Refuse extends ChannelInboundHandlerAdapter {
+        private final SmtpReply reply;
+
+        Refuse(SmtpReply reply) {
+            this.reply = reply;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(reply.content()).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private static final Refuse DENIED = new Refuse(SmtpReplies.ACCESS_DENIED);
+    private static final Refuse BUSY = new Refuse(SmtpReplies.TOO_MANY_CONNECTIONS);
+    private static final Refuse CLOSING = new Refuse(SmtpReplies.SHUTTING_DOWN);
+
+    private final SmtpServerContext server;
+    private final ChannelGroup channels;
+
+    SmtpServerInitializer(SmtpServerContext server, ChannelGroup channels) {
+        this.server = server;
+        this.channels = channels;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+        String id = "conn=" + ch.id().asShortText();
+        if (server.shuttingDown()) {
+            ch.pipeline().addLast(CLOSING);
+            return;
+        }
+        if (!server.admits(ip)) {
+            server.metrics.connectionsRejected.inc();
+            log.info("{} refused {}: not in security.allowedNetworks / allowLocalOnly", id, ip);
+            ch.pipeline().addLast(DENIED);
+            return;
+        }
+        ConnectionLimiter.Result slot = server.connections.tryAcquire(ip);
+        if (slot != ConnectionLimiter.Result.OK) {
+            server.metrics.connectionsRejected.inc();
+            log.info("{} refused {}: {}", id, ip, slot == ConnectionLimiter.Result.TOO_MANY
+                    ? "limits.maxConnections reached" : "limits.maxConnectionsPerIp reached");
+            ch.pipeline().addLast(BUSY);
+            return;
+        }
+        ch.closeFuture().addListener(f -> server.connections.release(ip));
+        channels.add(ch);
+        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength);
+        ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
+        ch.pipeline().addLast("decoder", decoder);
+        ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));
+    }
+}
