@@ -49,7 +49,7 @@ GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
 BASE_PORT=${BASE_PORT:-22525}
 PF_PORT=$BASE_PORT; GW_PORT=$((BASE_PORT+1)); SINK_PORT=$((BASE_PORT+2)); GW_ADMIN=$((BASE_PORT+3))
 RUN_CAP=${RUN_CAP:-300}      # seconds any one run may take
-WARMUP=${WARMUP:-2000}
+WARMUP=${WARMUP:-10000}   # the JVM needs it: C2 is still compiling after 2,000 messages
 
 [ -f "$BENCH_JAR" ] || die "$BENCH_JAR missing: run mvn -B -o -q -DskipTests package first"
 for p in $PF_PORT $GW_PORT $SINK_PORT $GW_ADMIN; do port_free "$p" || die "port $p is in use (set BASE_PORT)"; done
@@ -182,6 +182,15 @@ stop_gateway() {
   GW_PID=""
 }
 
+# relay_pids RELAY: the relay's live processes.
+relay_pids() {
+  case "$1" in
+    postfix) descendants "$PF_MASTER" ;;
+    gateway) echo "$GW_PID" ;;
+    none) ;;
+  esac
+}
+
 # relay_ticks RELAY: CPU ticks used so far by the relay's processes.
 relay_ticks() {
   case "$1" in
@@ -204,8 +213,11 @@ run_load() {
   sink_pid=$!
   STARTED_PIDS+=("$sink_pid")
   wait_line "$sink_out" '^LISTENING' 30 || die "sink did not start: $(cat "$sink_out")"
-  local cpu0 t0 t1 rc=0
+  local cpu0 t0 t1 rc=0 split0 ctx0
   cpu0=$(relay_ticks "$relay")
+  split0=$(cpu_split $(relay_pids "$relay"))
+  ctx0=$(ctx_switches $(relay_pids "$relay"))
+  [ "$relay" = gateway ] && thread_ticks "$GW_PID" > "$WORK/threads0"
   t0=$(date +%s%3N)
   timeout "$RUN_CAP" smtp-source -s "$SESSIONS" -l "$size" -m "$msgs" -r "$rcpts" \
     -f a@example.com -t b@example.com "127.0.0.1:$(relay_port "$relay")" \
@@ -213,8 +225,11 @@ run_load() {
   t1=$(date +%s%3N)
   [ $rc -eq 0 ] || log "smtp-source exited $rc: $(tail -3 "$WORK/source-$relay-$name.out")"
   if ! wait_exit "$sink_pid" "$RUN_CAP"; then log "sink did not get everything within ${RUN_CAP}s"; fi
-  local cpu1 summary got end e2e_ms
+  local cpu1 summary got end e2e_ms split1 ctx1
   cpu1=$(relay_ticks "$relay")
+  split1=$(cpu_split $(relay_pids "$relay"))
+  ctx1=$(ctx_switches $(relay_pids "$relay"))
+  [ "$relay" = gateway ] && thread_ticks "$GW_PID" > "$WORK/threads1"
   stop_pid "$sink_pid"
   summary=$(grep '^{' "$sink_out" | tail -1)
   got=$(json_field "$summary" recipients)
@@ -225,13 +240,19 @@ run_load() {
   local line
   line=$(awk -v relay="$relay" -v name="$name" -v msgs="$msgs" -v rcpts="$rcpts" -v got="$got" \
       -v want="$want" -v e2e="$e2e_ms" -v acc=$((t1 - t0)) -v ticks=$((cpu1 - cpu0)) \
-      -v hz="$CLK_TCK" -v size="$size" 'BEGIN {
+      -v hz="$CLK_TCK" -v size="$size" -v s0="$split0" -v s1="$split1" -v c0="$ctx0" -v c1="$ctx1" 'BEGIN {
+    split(s0, a, " "); split(s1, b, " ")
     cpu = ticks / hz
-    printf "RESULT relay=%s case=%s size=%d rcpts=%d msgs=%d sink_rcpts=%d/%d e2e_s=%.3f e2e_msgs_per_s=%.1f accept_s=%.3f accept_msgs_per_s=%.1f cpu_s=%.2f cpu_ms_per_msg=%.3f\n",
-      relay, name, size, rcpts, msgs, got, want, e2e/1000, msgs*1000/e2e, acc/1000, msgs*1000/acc, cpu, cpu*1000/msgs
+    printf "RESULT relay=%s case=%s size=%d rcpts=%d msgs=%d sink_rcpts=%d/%d e2e_s=%.3f e2e_msgs_per_s=%.1f accept_s=%.3f accept_msgs_per_s=%.1f cpu_s=%.2f cpu_ms_per_msg=%.3f user_s=%.2f sys_s=%.2f ctxsw_per_msg=%.1f\n",
+      relay, name, size, rcpts, msgs, got, want, e2e/1000, msgs*1000/e2e, acc/1000, msgs*1000/acc, cpu, cpu*1000/msgs,
+      (b[1]-a[1])/hz, (b[2]-a[2])/hz, (c1-c0)/msgs
   }')
   echo "$line"
   echo "$line" >> "$RESULTS"
+  if [ "$relay" = gateway ]; then
+    echo "  gateway CPU by thread ($name):"
+    thread_cpu_diff "$WORK/threads0" "$WORK/threads1" "$msgs"
+  fi
 }
 
 case_params() { # name -> "size rcpts msgs"

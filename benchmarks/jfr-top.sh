@@ -11,17 +11,20 @@ N=${2:-25}
 TMP=$(mktemp /tmp/jfr-top.XXXXXX)
 trap 'rm -f "$TMP"' EXIT
 jfr print --events jdk.ExecutionSample --stack-depth 64 "$F" > "$TMP"
-awk -v n="$N" '
-  /^jdk.ExecutionSample/ { total++; intrace=0; top=""; ours=""; thread=""; next }
+awk -v n="$N" -v pkgs="${PKGS:-ch.qos.logback. org.slf4j. java.time. com.codahale.metrics. com.fasterxml.jackson. io.netty. java.util.concurrent. sun.nio. java.nio. dev.mailgateway.smtp. dev.mailgateway.relay. dev.mailgateway.core.spool. dev.mailgateway.core.}" '
+  BEGIN { npk = split(pkgs, pk, " ") }
+  /^jdk.ExecutionSample/ { total++; intrace=0; top=""; ours=""; thread=""; delete seen; next }
   /sampledThread = / { t=$0; sub(/.*sampledThread = "/, "", t); sub(/".*/, "", t); gsub(/-[0-9]+$/, "-N", t); thread=t; threads[t]++; next }
   /stackTrace = \[/ { intrace=1; next }
-  intrace && /^[[:space:]]*\]/ { intrace=0
+  intrace && /^[[:space:]]*\]/ { intrace=0; delete seenm
       if (top != "") tops[top]++
       oursk = (ours == "" ? "(no dev.mailgateway frame)" : ours); mine[oursk]++
       next }
   intrace { f=$0; sub(/^[[:space:]]+/, "", f); sub(/[[:space:]]+line:.*/, "", f)
       if (top == "") top=f
       if (ours == "" && f ~ /^dev\.mailgateway\./) ours=f
+      for (i = 1; i <= npk; i++) if (!(i in seen) && index(f, pk[i]) == 1) { seen[i]=1; incl[pk[i]]++ }
+      m=f; sub(/\(.*/, "", m); if (!(m in seenm)) { seenm[m]=1; meth[m]++ }
       next }
   function show(title, arr,   k, cnt, i, j, keys, tmp) {
     printf "\n== %s (of %d samples)\n", title, total
@@ -34,4 +37,6 @@ awk -v n="$N" '
     show("samples by thread", threads)
     show("top frame (self)", tops)
     show("first dev.mailgateway frame from the top (our code on the stack)", mine)
+    show("samples with a frame of this package on the stack (inclusive)", incl)
+    show("samples with this method on the stack (inclusive)", meth)
   }' "$TMP"

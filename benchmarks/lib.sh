@@ -88,6 +88,47 @@ cpu_ticks() {
   echo "$total"
 }
 
+# cpu_split PID...: "user_ticks sys_ticks" (children reaped included) of the given PIDs.
+cpu_split() {
+  local u=0 s=0 p rest f
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    read -r -a f <<< "$rest"
+    u=$(( u + f[11] + f[13] )); s=$(( s + f[12] + f[14] ))
+  done
+  echo "$u $s"
+}
+
+# ctx_switches PID...: voluntary + involuntary context switches of every live thread.
+ctx_switches() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/^(non)?voluntary_ctxt_switches/ {n+=$2} END {print n+0}'
+}
+
+# thread_ticks PID: "tid name ticks" for every live thread of PID (java threads carry names).
+thread_ticks() {
+  local t rest name f
+  for t in /proc/"$1"/task/*; do
+    rest=$(cat "$t/stat" 2>/dev/null) || continue
+    name=${rest#*(}; name=${name%)*}; name=${name// /_}
+    rest=${rest##*) }
+    read -r -a f <<< "$rest"
+    echo "${t##*/} $name $(( f[11] + f[12] ))"
+  done
+}
+
+# thread_cpu_diff BEFORE AFTER MSGS: CPU per thread group (digits folded) between two
+# thread_ticks snapshots, in ms per message, largest first.
+thread_cpu_diff() {
+  awk -v hz="$CLK_TCK" -v msgs="$3" '
+    FNR==NR { before[$1]=$3; next }
+    { d=$3-before[$1]; g=$2; gsub(/[0-9]+/, "#", g); grp[g]+=d; tot+=d }
+    END { for (g in grp) if (grp[g] > 0) printf "  %-20s %7.3f ms/msg  %5.1f%%\n", g, grp[g]*1000/hz/msgs, 100*grp[g]/tot }' "$1" "$2" | sort -k2 -rn
+}
+
 # tree_cpu_ticks PID: CPU ticks of PID and every live descendant.
 tree_cpu_ticks() { cpu_ticks $(descendants "$1"); }
 
