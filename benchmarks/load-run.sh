@@ -39,10 +39,10 @@ done
 BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
 GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
 BASE_PORT=${BASE_PORT:-23525}
-GW_PORT=$BASE_PORT; SINK_PORT=$((BASE_PORT+1)); GW_ADMIN=$((BASE_PORT+2))
+GW_PORT=$BASE_PORT; SINK_PORT=$((BASE_PORT+1)); GW_ADMIN=$((BASE_PORT+2)); JMX_PORT=$((BASE_PORT+3))
 [ -f "$BENCH_JAR" ] || die "$BENCH_JAR missing: run mvn -B -o -q -DskipTests package first"
 [ -f "$GW_JAR" ] || die "$GW_JAR missing: run mvn -B -o -q -DskipTests package first"
-for p in $GW_PORT $SINK_PORT $GW_ADMIN; do port_free "$p" || die "port $p is in use (set BASE_PORT)"; done
+for p in $GW_PORT $SINK_PORT $GW_ADMIN $JMX_PORT; do port_free "$p" || die "port $p is in use (set BASE_PORT)"; done
 
 # 10k connections on each side plus the JVMs' own files
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -80,7 +80,11 @@ cat > "$WORK/gateway/config.json" <<EOF
 }
 EOF
 # shellcheck disable=SC2086
-java ${GW_JAVA_OPTS:-} -jar "$GW_JAR" --config "$WORK/gateway/config.json" \
+# JMX on loopback only, for HeapProbe (jcmd's attach does not work on every machine)
+java ${GW_JAVA_OPTS:-} -Dcom.sun.management.jmxremote.port="$JMX_PORT" \
+  -Dcom.sun.management.jmxremote.rmi.port="$JMX_PORT" -Dcom.sun.management.jmxremote.host=127.0.0.1 \
+  -Djava.rmi.server.hostname=127.0.0.1 -Dcom.sun.management.jmxremote.authenticate=false \
+  -Dcom.sun.management.jmxremote.ssl=false -jar "$GW_JAR" --config "$WORK/gateway/config.json" \
   </dev/null >"$WORK/gateway/gateway.log" 2>&1 &
 GW_PID=$!
 STARTED_PIDS+=("$GW_PID")
@@ -103,9 +107,8 @@ log "2. accept latency at half of max: $HALF msgs/s for ~${LAT_SECS}s ($LAT_MSGS
   2>"$WORK/half.err" | tee "$WORK/half.out"
 HALF_JSON=$(grep '^{' "$WORK/half.out" | tail -1)
 
-heap_used_kb() { # used heap in KiB after a full GC
-  jcmd "$GW_PID" GC.run >/dev/null 2>&1 || true
-  jcmd "$GW_PID" GC.heap_info 2>/dev/null | grep -m1 -oE 'used [0-9]+K' | grep -oE '[0-9]+'
+heap_used_kb() { # used heap in KiB after full GCs, over JMX on loopback
+  java -cp "$BENCH_JAR" dev.mailgateway.bench.HeapProbe "$JMX_PORT" | awk '/HEAP_USED_KB/ {print $2}'
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$GW_PID/status"; }
 
@@ -124,7 +127,7 @@ if [ "$SKIP_IDLE" = 0 ]; then
   echo "idle: $(grep '^IDLE_READY' "$WORK/idle.out")"
   awk -v n="$READY" -v h0="$H0" -v h1="$H1" -v r0="$R0" -v r1="$R1" 'BEGIN {
     printf "IDLE connections=%d heap_used_before_mb=%.1f heap_used_held_mb=%.1f heap_per_conn_kb=%.2f rss_before_mb=%.1f rss_held_mb=%.1f rss_per_conn_kb=%.2f\n",
-      n, h0/1024, h1/1024, n>0?(h1-h0)/n:0, r0/1024, r1/1024, n>0?(r1-r0)/n:0 }'
+      n, h0/1024, h1/1024, (n>0 ? (h1-h0)/n : 0), r0/1024, r1/1024, (n>0 ? (r1-r0)/n : 0) }'
 fi
 
 echo
