@@ -5,16 +5,19 @@
 # then:         benchmarks/jfr-top.sh /tmp/gw.jfr [top-n]
 # Prints the share of execution samples by thread, by top frame (self time), and by the
 # deepest dev.mailgateway frame on the stack (our code responsible for the time, inclusive).
+# THREADS=regex limits it to matching threads, e.g. THREADS='smtp-io|relay-io|spool'.
 set -euo pipefail
 F=${1:?usage: jfr-top.sh recording.jfr [top-n]}
 N=${2:-25}
 TMP=$(mktemp /tmp/jfr-top.XXXXXX)
 trap 'rm -f "$TMP"' EXIT
 jfr print --events jdk.ExecutionSample --stack-depth 64 "$F" > "$TMP"
-awk -v n="$N" -v pkgs="${PKGS:-ch.qos.logback. org.slf4j. java.time. com.codahale.metrics. com.fasterxml.jackson. io.netty. java.util.concurrent. sun.nio. java.nio. dev.mailgateway.smtp. dev.mailgateway.relay. dev.mailgateway.core.spool. dev.mailgateway.core.}" '
+awk -v n="$N" -v only="${THREADS:-.}" -v pkgs="${PKGS:-ch.qos.logback. org.slf4j. java.time. com.codahale.metrics. com.fasterxml.jackson. io.netty. java.util.concurrent. sun.nio. java.nio. dev.mailgateway.smtp. dev.mailgateway.relay. dev.mailgateway.core.spool. dev.mailgateway.core.}" '
   BEGIN { npk = split(pkgs, pk, " ") }
-  /^jdk.ExecutionSample/ { total++; intrace=0; top=""; ours=""; thread=""; delete seen; next }
-  /sampledThread = / { t=$0; sub(/.*sampledThread = "/, "", t); sub(/".*/, "", t); gsub(/-[0-9]+$/, "-N", t); thread=t; threads[t]++; next }
+  /^jdk.ExecutionSample/ { intrace=0; top=""; ours=""; thread=""; delete seen; skip=1; next }
+  /sampledThread = / { t=$0; sub(/.*sampledThread = "/, "", t); sub(/".*/, "", t); gsub(/-[0-9]+$/, "-N", t); thread=t
+      skip = (t !~ only); if (!skip) { total++; threads[t]++ }; next }
+  skip { next }
   /stackTrace = \[/ { intrace=1; next }
   intrace && /^[[:space:]]*\]/ { intrace=0; delete seenm
       if (top != "") tops[top]++
