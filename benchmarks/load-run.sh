@@ -75,6 +75,7 @@ cat > "$WORK/gateway/config.json" <<EOF
   "enableHealthCheck": true, "healthCheckPort": $GW_ADMIN,
   "emailsDir": "$WORK/gateway/emails",
   "security": { "requireAuth": false, "allowLocalOnly": true },
+  "queueSize": ${GW_QUEUE_SIZE:-50000},
   "spool": { "fsync": true },
   "limits": { "maxConnections": $((IDLE + 2000)), "maxConnectionsPerIp": $((IDLE + 1000)), "idleTimeoutSec": 600 }
 }
