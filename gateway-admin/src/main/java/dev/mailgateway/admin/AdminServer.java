@@ -85,7 +85,7 @@ public final class AdminServer implements AutoCloseable {
                     + " (adminHost, healthCheckPort): " + e.getMessage(), e);
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("admin: HTTP API listening on {}:{} ({})", bound.getHostString(), bound.getPort(),
+        log.debug("admin: HTTP API listening on {}:{} ({})", bound.getHostString(), bound.getPort(),
                 transport.name());
         return bound;
     }

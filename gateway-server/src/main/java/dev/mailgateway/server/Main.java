@@ -111,6 +111,12 @@ public final class Main {
         } catch (ConfigException e) {
             err.println("config error: " + e.getMessage());
             return CONFIG_ERROR;
+        } catch (RuntimeException e) {
+            // e.g. the spool directory is locked by another gateway, or cannot be created:
+            // the message says what is wrong; the stack trace is for DEBUG only
+            log.error("cannot start: {}", e.getMessage());
+            log.debug("cannot start", e);
+            return FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         // a TERM during start() waits for it to finish, then stops: never close half-started

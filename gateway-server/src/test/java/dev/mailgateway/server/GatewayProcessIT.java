@@ -199,6 +199,19 @@ class GatewayProcessIT {
     }
 
     @Test
+    void secondGatewayOnTheSameSpoolExitsOneWithoutAStackTrace() throws Exception {
+        localConfig(0, 0, "");
+        try (GatewayProcess first = GatewayProcess.start(dir, Map.of())) {
+            first.awaitLog("started", GatewayProcess.START_TIMEOUT);
+            try (GatewayProcess second = GatewayProcess.start(dir, Map.of())) {
+                assertThat(second.waitForExit(GatewayProcess.START_TIMEOUT)).as(second.output()).isEqualTo(1);
+                assertThat(second.output()).contains("cannot start").contains("in use")
+                        .doesNotContain("\tat ");
+            }
+        }
+    }
+
+    @Test
     void healthcheckExitsOneAgainstAStoppedGateway() throws Exception {
         localConfig(freePort(), freePort(), "");
         GatewayProcess.Result r = GatewayProcess.run(dir, Map.of(), "healthcheck");

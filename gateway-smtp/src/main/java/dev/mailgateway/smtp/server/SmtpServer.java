@@ -87,7 +87,7 @@ public final class SmtpServer {
         }
         serverChannel = bind.channel();
         InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
-        log.info("SMTP listening on {} ({}, TLS {}, host name {})", local, transport.name(),
+        log.debug("SMTP listening on {} ({}, TLS {}, host name {})", local, transport.name(),
                 context.sslContext == null ? "off" : "on", context.hostname);
         return local;
     }
