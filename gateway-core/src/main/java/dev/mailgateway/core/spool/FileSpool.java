@@ -65,6 +65,8 @@ public final class FileSpool implements Spool {
     private static final long MAX_BATCH_BYTES = 16L << 20;
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How long outcome records may stay written but unforced when no append forces them. */
+    private static final long UNFORCED_OUTCOME_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     // any thread
     private final Path dir;
@@ -312,6 +314,7 @@ public final class FileSpool implements Spool {
         List<Op> written = new ArrayList<>();
         IOException error = null;
         Stop stop = null;
+        boolean appended = false;
         for (Op op : batch) {
             try {
                 if (op instanceof Read r) {
@@ -325,6 +328,7 @@ public final class FileSpool implements Spool {
                 } else {
                     written.add(op);
                     if (op instanceof Append a) {
+                        appended = true;
                         stageAppend(a, onDurable);
                     } else if (op instanceof Outcome o) {
                         stageOutcome(o, onDurable);
@@ -339,7 +343,14 @@ public final class FileSpool implements Spool {
         }
         if (error == null) {
             try {
-                segments.commit(false); // one force for the whole batch: group commit
+                if (appended) {
+                    segments.commit(false); // one force for the whole batch: group commit
+                } else {
+                    // outcomes only: losing them in a power cut means a redelivery, never a
+                    // loss, so they ride on the next append's force (or the age bound below)
+                    // instead of costing an fsync per delivery
+                    segments.writeUnforced();
+                }
             } catch (IOException e) {
                 error = e;
             }
@@ -472,6 +483,11 @@ public final class FileSpool implements Spool {
             probe(now);
         }
         if (writable) {
+            try {
+                segments.forceIfUnforcedFor(now, UNFORCED_OUTCOME_NANOS);
+            } catch (IOException e) {
+                LOG.warn("spool {}: cannot force outcome records: {}", dir, e.toString());
+            }
             reclaimSegments();
         }
     }

@@ -34,6 +34,8 @@ final class SegmentLog {
     private long nextSeq;
     /** Bytes were staged or written since the last commit. */
     private boolean dirty;
+    /** When records written by {@link #writeUnforced} were first left unforced; 0 when none are. */
+    private long unforcedSince;
 
     SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics) {
         this.dir = dir;
@@ -96,6 +98,33 @@ final class SegmentLog {
         if (fsync || force) {
             current.channel.force(false);
             metrics.spoolFsyncs.inc();
+            unforcedSince = 0; // the force covers what writeUnforced left behind in this file
+        }
+    }
+
+    /**
+     * Writes what is staged without forcing it: for records whose loss in a power cut costs a
+     * redelivery at most (per-recipient outcomes), never for a message before its 250. The next
+     * {@link #commit} of an append forces them along, or {@link #forceIfUnforcedFor} once they
+     * have waited long enough.
+     */
+    void writeUnforced() throws IOException {
+        if (!dirty) {
+            return;
+        }
+        flushStaging();
+        dirty = false;
+        if (fsync && unforcedSince == 0) {
+            unforcedSince = System.nanoTime();
+        }
+    }
+
+    /** Forces records {@link #writeUnforced} left behind at least {@code maxNanos} ago. */
+    void forceIfUnforcedFor(long now, long maxNanos) throws IOException {
+        if (unforcedSince != 0 && now - unforcedSince >= maxNanos && current != null) {
+            current.channel.force(false);
+            metrics.spoolFsyncs.inc();
+            unforcedSince = 0;
         }
     }
 

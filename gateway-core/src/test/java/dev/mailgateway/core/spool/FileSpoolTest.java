@@ -383,6 +383,40 @@ class FileSpoolTest {
     }
 
     @Test
+    void outcomeRecordsAreWrittenAtOnceButForcedWithTheNextAppendOrWithinASecond() throws Exception {
+        FileSpool spool = spool(true);
+        spool.recover();
+        QueueId first = ids.next();
+        join(spool.append(envelope(first, "a@example.com", "b@example.com"), content(first)));
+        long afterAppend = metrics.spoolFsyncs.getCount();
+        assertThat(afterAppend).isPositive();
+
+        // a delivery outcome costs no fsync of its own: the worst a power cut can do is a redelivery
+        join(spool.recordOutcomes(first, 1,
+                List.of(new RecipientOutcome("a@example.com", DeliveryStatus.DELIVERED, "250 ok"))));
+        assertThat(metrics.spoolFsyncs.getCount()).isEqualTo(afterAppend);
+        // ...but it is written: a clean reopen (no power cut) sees it
+        QueueId second = ids.next();
+        join(spool.append(envelope(second, "c@example.com"), content(second)));
+        assertThat(metrics.spoolFsyncs.getCount()).isEqualTo(afterAppend + 1);
+
+        // with no append to ride on, the writer forces it once it has waited a second
+        join(spool.recordOutcomes(second, 1,
+                List.of(new RecipientOutcome("c@example.com", DeliveryStatus.DEFERRED, "451 later"))));
+        long beforeIdle = metrics.spoolFsyncs.getCount();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (metrics.spoolFsyncs.getCount() == beforeIdle && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(metrics.spoolFsyncs.getCount()).as("forced by the idle writer").isEqualTo(beforeIdle + 1);
+
+        List<SpooledMessage> recovered = reopen(spool).recover();
+        assertThat(recovered).extracting(SpooledMessage::id).containsExactly(first, second);
+        assertThat(recovered.get(0).pendingRecipients()).containsExactly("b@example.com");
+        assertThat(recovered.get(1).attempts()).isEqualTo(1);
+    }
+
+    @Test
     void registersLiveAndDiskGauges() throws Exception {
         FileSpool spool = spool(false);
         spool.recover();
