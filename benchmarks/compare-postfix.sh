@@ -184,6 +184,14 @@ stop_gateway() {
   GW_PID=""
 }
 
+# gateway_fsyncs: the gateway's spool fsync counter (admin /metrics).
+gateway_fsyncs() {
+  local m
+  m=$(curl -s --max-time 5 "http://127.0.0.1:$GW_ADMIN/metrics" || true)
+  m=$(grep -o '"fsyncs":[0-9]*' <<< "$m" | cut -d: -f2)
+  echo "${m:-0}"
+}
+
 # relay_pids RELAY: the relay's live processes.
 relay_pids() {
   case "$1" in
@@ -219,7 +227,11 @@ run_load() {
   cpu0=$(relay_ticks "$relay")
   split0=$(cpu_split $(relay_pids "$relay"))
   ctx0=$(ctx_switches $(relay_pids "$relay"))
-  [ "$relay" = gateway ] && thread_ticks "$GW_PID" > "$WORK/threads0"
+  local fs0=0
+  if [ "$relay" = gateway ]; then
+    thread_ticks "$GW_PID" > "$WORK/threads0"
+    fs0=$(gateway_fsyncs)
+  fi
   t0=$(date +%s%3N)
   timeout "$RUN_CAP" smtp-source -s "$SESSIONS" -l "$size" -m "$msgs" -r "$rcpts" \
     -f a@example.com -t b@example.com "127.0.0.1:$(relay_port "$relay")" \
@@ -231,7 +243,11 @@ run_load() {
   cpu1=$(relay_ticks "$relay")
   split1=$(cpu_split $(relay_pids "$relay"))
   ctx1=$(ctx_switches $(relay_pids "$relay"))
-  [ "$relay" = gateway ] && thread_ticks "$GW_PID" > "$WORK/threads1"
+  local fs1=0
+  if [ "$relay" = gateway ]; then
+    thread_ticks "$GW_PID" > "$WORK/threads1"
+    fs1=$(gateway_fsyncs)
+  fi
   stop_pid "$sink_pid"
   summary=$(grep '^{' "$sink_out" | tail -1)
   got=$(json_field "$summary" recipients)
@@ -239,6 +255,7 @@ run_load() {
   [ "${end:-0}" -gt 0 ] || end=$(json_field "$summary" lastMessageEpochMs)
   e2e_ms=$((end - t0))
   [ -n "$quiet" ] && return 0
+  log "sink CPU (whole JVM life): $(json_field "$summary" cpuMs) ms"
   local line
   line=$(awk -v relay="$relay" -v name="$name" -v msgs="$msgs" -v rcpts="$rcpts" -v got="$got" \
       -v want="$want" -v e2e="$e2e_ms" -v acc=$((t1 - t0)) -v ticks=$((cpu1 - cpu0)) \
@@ -252,6 +269,7 @@ run_load() {
   echo "$line"
   echo "$line" >> "$RESULTS"
   if [ "$relay" = gateway ]; then
+    awk -v f=$((fs1 - fs0)) -v m="$msgs" 'BEGIN { printf "  gateway spool fsyncs: %d, %.2f per message\n", f, f / m }'
     echo "  gateway CPU by thread ($name):"
     thread_cpu_diff "$WORK/threads0" "$WORK/threads1" "$msgs"
   fi

@@ -83,9 +83,10 @@ public final class SmtpSink implements AutoCloseable {
     public String json() {
         return String.format(Locale.ROOT, "{\"tool\":\"SmtpSink\",\"messages\":%d,\"recipients\":%d,"
                         + "\"bytes\":%d,\"connections\":%d,\"firstMessageEpochMs\":%d,"
-                        + "\"lastMessageEpochMs\":%d,\"targetReachedEpochMs\":%d}",
+                        + "\"lastMessageEpochMs\":%d,\"targetReachedEpochMs\":%d,\"cpuMs\":%d}",
                 stats.messages(), stats.recipients(), stats.bytes(), stats.connections(),
-                stats.firstMessageEpochMs(), stats.lastMessageEpochMs(), stats.targetReachedEpochMs());
+                stats.firstMessageEpochMs(), stats.lastMessageEpochMs(), stats.targetReachedEpochMs(),
+                ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis()).orElse(-1L));
     }
 
     @Override
