@@ -2,6 +2,7 @@ package dev.mailgateway.relay.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 
 /**
  * Turns spooled message bytes (CRLF lines, not stuffed) into DATA wire form: a '.' that starts
@@ -48,11 +49,15 @@ public final class DotStuffing {
     }
 
     private static int dotsToStuff(byte[] c) {
-        int n = c.length > 0 && c[0] == DOT ? 1 : 0;
-        for (int i = 2; i < c.length; i++) {
-            if (c[i] == DOT && c[i - 1] == LF && c[i - 2] == CR) {
+        // ByteBuf.indexOf scans 8 bytes at a time; most bodies hold few dots or none
+        ByteBuf view = Unpooled.wrappedBuffer(c);
+        int n = 0;
+        int i = 0;
+        while (i < c.length && (i = view.indexOf(i, c.length, DOT)) >= 0) {
+            if (i == 0 || (i >= 2 && c[i - 1] == LF && c[i - 2] == CR)) {
                 n++;
             }
+            i++;
         }
         return n;
     }

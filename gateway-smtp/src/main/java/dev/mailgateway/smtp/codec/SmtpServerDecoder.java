@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -247,12 +246,18 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         int end = in.writerIndex();
         while (i < end) {
             if (dataState == IN_LINE) {
-                // Fast path: copy the run up to the next CR or LF in one go.
-                int stop = in.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
-                int runEnd = stop < 0 ? end : stop;
+                // Fast path: copy the run up to the line's end in one go. Only LF is searched
+                // for (ByteBuf.indexOf scans 8 bytes at a time); a CR inside the run is content
+                // (the state machine would keep it too), a CR just before the LF or at the end
+                // of this read goes through the state machine.
+                int lf = in.indexOf(i, end, LF_BYTE);
+                int runEnd = lf < 0 ? end : lf;
+                if (runEnd > i && in.getByte(runEnd - 1) == CR_BYTE) {
+                    runEnd--;
+                }
                 append(in, i, runEnd - i);
                 i = runEnd;
-                if (stop < 0) {
+                if (i == end) {
                     break;
                 }
             }

@@ -442,6 +442,15 @@ class SmtpServerDecoderTest {
             assertThat(bodyText(1)).as("round %d", round).isEqualTo(body);
             assertThat(recorder.frames.get(2)).isEqualTo(line("NOOP"));
             assertThat(channel.finish()).isFalse();
+            // one byte per read: every CR and LF goes through the state machine one at a time,
+            // so this checks the multi-byte fast path (LF search, CR inside a run) against it
+            open();
+            for (byte b : bytes) {
+                write(new byte[] {b});
+            }
+            assertThat(recorder.frames).as("round %d, byte by byte", round).hasSize(3);
+            assertThat(bodyText(1)).as("round %d, byte by byte", round).isEqualTo(body);
+            assertThat(channel.finish()).isFalse();
         }
     }
 }
