@@ -65,6 +65,9 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private boolean rejectBareLf;
 
     /** @param maxLineLength longest command line in octets including CRLF (RFC 5321 4.5.3.1.4) */
+    /** Octets a paused decoder buffers before it stops the channel's reading. */
+    public static final int PAUSED_BUFFER_LIMIT = 64 * 1024;
+
     public SmtpServerDecoder(int maxLineLength) {
         if (maxLineLength < 3) {
             throw new IllegalArgumentException("maxLineLength must be >= 3, got " + maxLineLength);
@@ -157,6 +160,20 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             return;
         }
         super.channelReadComplete(ctx);
+    }
+
+    /**
+     * While paused the channel keeps reading (a lock-step client sends nothing until it has its
+     * reply, and turning epoll interest off and on again would cost two system calls per
+     * message); only a client that streams more than {@link #PAUSED_BUFFER_LIMIT} octets into a
+     * paused session has its reading stopped, until the handler resumes it.
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        if (paused && actualReadableBytes() > PAUSED_BUFFER_LIMIT) {
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     @Override

@@ -352,10 +352,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         resumeReading();
     }
 
+    /** Holds back decoding until {@link #resumeReading}; the decoder bounds what it buffers. */
     void pauseReading() {
         waiting = true;
         decoder.pause();
-        ctx.channel().config().setAutoRead(false);
     }
 
     /** Decodes what arrived meanwhile (its replies are written now), then reads again. */

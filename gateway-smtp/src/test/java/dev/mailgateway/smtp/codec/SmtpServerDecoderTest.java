@@ -314,6 +314,22 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void pausedDecoderKeepsReadingUntilItsBufferLimitThenStopsTheChannelsReading() {
+        open();
+        decoder.pause();
+        write("NOOP\r\n");
+        assertThat(channel.config().isAutoRead()).as("a lock-step pause costs no epoll change").isTrue();
+        byte[] flood = new byte[SmtpServerDecoder.PAUSED_BUFFER_LIMIT];
+        java.util.Arrays.fill(flood, (byte) 'x');
+        write(flood);
+        assertThat(channel.config().isAutoRead()).as("a client streaming into a paused session").isFalse();
+        assertThat(recorder.frames).isEmpty();
+        decoder.resume();
+        assertThat(recorder.frames).first().isEqualTo(line("NOOP"));
+        channel.finish();
+    }
+
+    @Test
     void pausedDecoderDoesNotAskForMoreInputWhenAutoReadIsOff() {
         int[] reads = {0};
         decoder = new SmtpServerDecoder(512);
