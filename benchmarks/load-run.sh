@@ -9,6 +9,7 @@
 # usage: benchmarks/load-run.sh [--connections 20] [--messages 20000] [--size 4096]
 #                               [--idle 10000] [--latency-seconds 20] [--skip-idle]
 # env:   GW_JAVA_OPTS  extra JVM options for the gateway; KEEP=1 keep the work dir;
+#        WARMUP        warm-up messages before step 1 (default 30000: C2 settles slowly on 2 cores)
 #        BASE_PORT     first of 3 loopback ports (default 23525)
 set -euo pipefail
 
@@ -23,6 +24,7 @@ SIZE=4096
 IDLE=10000
 LAT_SECS=20
 SKIP_IDLE=0
+WARMUP=${WARMUP:-30000}
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) CONNS=$2; shift 2 ;;
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=$2; shift 2 ;;
     --latency-seconds) LAT_SECS=$2; shift 2 ;;
     --skip-idle) SKIP_IDLE=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -92,8 +94,8 @@ STARTED_PIDS+=("$GW_PID")
 wait_port "$GW_PORT" 60 || { tail -20 "$WORK/gateway/gateway.log" >&2; die "gateway not listening"; }
 log "gateway pid $GW_PID on 127.0.0.1:$GW_PORT (${GW_JAVA_OPTS:-default JVM options})"
 
-log "warm-up: 3000 messages (not reported)"
-"${LOAD[@]}" -c "$CONNS" -m 3000 -s "$SIZE" -d 120 >"$WORK/warmup.out" 2>&1 || true
+log "warm-up: $WARMUP messages (not reported)"
+"${LOAD[@]}" -c "$CONNS" -m "$WARMUP" -s "$SIZE" -d 120 >"$WORK/warmup.out" 2>&1 || true
 
 log "1. max accept rate: $CONNS connections, $MSGS msgs x $SIZE B, a new connection per message"
 "${LOAD[@]}" -c "$CONNS" -m "$MSGS" -s "$SIZE" -d 300 2>"$WORK/max.err" | tee "$WORK/max.out"
