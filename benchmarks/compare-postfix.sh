@@ -46,8 +46,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
-GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
 BASE_PORT=${BASE_PORT:-22525}
 PF_PORT=$BASE_PORT; GW_PORT=$((BASE_PORT+1)); SINK_PORT=$((BASE_PORT+2)); GW_ADMIN=$((BASE_PORT+3))
 RUN_CAP=${RUN_CAP:-300}      # seconds any one run may take

@@ -3,6 +3,9 @@
 
 STARTED_PIDS=()
 CLK_TCK=$(getconf CLK_TCK)
+# the two jars the scripts run (ROOT: the repository root, set by the sourcing script)
+BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
+GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -38,8 +38,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
-GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
 BASE_PORT=${BASE_PORT:-23525}
 GW_PORT=$BASE_PORT; SINK_PORT=$((BASE_PORT+1)); GW_ADMIN=$((BASE_PORT+2)); JMX_PORT=$((BASE_PORT+3))
 [ -f "$BENCH_JAR" ] || die "$BENCH_JAR missing: run mvn -B -o -q -DskipTests package first"
