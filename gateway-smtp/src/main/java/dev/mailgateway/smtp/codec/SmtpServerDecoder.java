@@ -45,6 +45,8 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private static final byte LF_BYTE = '\n';
     private static final int MIN_BODY_BUFFER = 16 * 1024;
     private static final int MAX_INITIAL_BODY_BUFFER = 1 << 20;
+    /** Octets a paused decoder buffers before it stops the channel's reading. */
+    public static final int PAUSED_BUFFER_LIMIT = 64 * 1024;
 
     private final int maxLineLength;
 
@@ -65,9 +67,6 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private boolean rejectBareLf;
 
     /** @param maxLineLength longest command line in octets including CRLF (RFC 5321 4.5.3.1.4) */
-    /** Octets a paused decoder buffers before it stops the channel's reading. */
-    public static final int PAUSED_BUFFER_LIMIT = 64 * 1024;
-
     public SmtpServerDecoder(int maxLineLength) {
         if (maxLineLength < 3) {
             throw new IllegalArgumentException("maxLineLength must be >= 3, got " + maxLineLength);
