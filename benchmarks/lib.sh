@@ -143,3 +143,33 @@ machine_info() {
        "$(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo),"\
        "$(java -version 2>&1 | head -1), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# start_gateway [EXTRA_JSON [JAVA_OPTION...]]: the gateway from GW_JAR on 127.0.0.1:GW_PORT,
+# forwarding to the sink on SINK_PORT, admin on GW_ADMIN, spool.fsync true, queueSize
+# GW_QUEUE_SIZE (default 50000; 1000 fills at full speed -> 452), its files under
+# $WORK/gateway. EXTRA_JSON: more top-level config keys. Sets GW_PID.
+start_gateway() {
+  local extra=${1:-}
+  [ $# -gt 0 ] && shift
+  [ -f "$GW_JAR" ] || die "$GW_JAR missing: build with mvn -B -o -q -DskipTests package"
+  mkdir -p "$WORK/gateway"
+  cat > "$WORK/gateway/config.json" <<EOF
+{
+  "smtpHost": "127.0.0.1", "smtpPort": $GW_PORT,
+  "forwardSMTP": true, "forwardHost": "127.0.0.1", "forwardPort": $SINK_PORT,
+  "enableHealthCheck": true, "healthCheckPort": $GW_ADMIN,
+  "emailsDir": "$WORK/gateway/emails",
+  "security": { "requireAuth": false, "allowLocalOnly": true },
+  "queueSize": ${GW_QUEUE_SIZE:-50000},
+  "spool": { "fsync": true }${extra:+,
+  $extra}
+}
+EOF
+  # shellcheck disable=SC2086
+  java ${GW_JAVA_OPTS:-} "$@" -jar "$GW_JAR" --config "$WORK/gateway/config.json" \
+    </dev/null >"$WORK/gateway/gateway.log" 2>&1 &
+  GW_PID=$!
+  STARTED_PIDS+=("$GW_PID")
+  wait_port "$GW_PORT" 60 || { tail -20 "$WORK/gateway/gateway.log" >&2; die "gateway not listening on $GW_PORT"; }
+  log "gateway pid $GW_PID on 127.0.0.1:$GW_PORT (${GW_JAVA_OPTS:-default JVM options})"
+}

@@ -67,30 +67,12 @@ java -Xmx512m -cp "$BENCH_JAR" dev.mailgateway.bench.SmtpSink --port "$SINK_PORT
 STARTED_PIDS+=($!)
 wait_line "$WORK/sink.out" '^LISTENING' 30 || die "sink did not start"
 
-mkdir -p "$WORK/gateway"
-cat > "$WORK/gateway/config.json" <<EOF
-{
-  "smtpHost": "127.0.0.1", "smtpPort": $GW_PORT,
-  "forwardSMTP": true, "forwardHost": "127.0.0.1", "forwardPort": $SINK_PORT,
-  "enableHealthCheck": true, "healthCheckPort": $GW_ADMIN,
-  "emailsDir": "$WORK/gateway/emails",
-  "security": { "requireAuth": false, "allowLocalOnly": true },
-  "queueSize": ${GW_QUEUE_SIZE:-50000},
-  "spool": { "fsync": true },
-  "limits": { "maxConnections": $((IDLE + 2000)), "maxConnectionsPerIp": $((IDLE + 1000)), "idleTimeoutSec": 600 }
-}
-EOF
-# shellcheck disable=SC2086
-# JMX on loopback only, for HeapProbe (jcmd's attach does not work on every machine)
-java ${GW_JAVA_OPTS:-} -Dcom.sun.management.jmxremote.port="$JMX_PORT" \
-  -Dcom.sun.management.jmxremote.rmi.port="$JMX_PORT" -Dcom.sun.management.jmxremote.host=127.0.0.1 \
-  -Djava.rmi.server.hostname=127.0.0.1 -Dcom.sun.management.jmxremote.authenticate=false \
-  -Dcom.sun.management.jmxremote.ssl=false -jar "$GW_JAR" --config "$WORK/gateway/config.json" \
-  </dev/null >"$WORK/gateway/gateway.log" 2>&1 &
-GW_PID=$!
-STARTED_PIDS+=("$GW_PID")
-wait_port "$GW_PORT" 60 || { tail -20 "$WORK/gateway/gateway.log" >&2; die "gateway not listening"; }
-log "gateway pid $GW_PID on 127.0.0.1:$GW_PORT (${GW_JAVA_OPTS:-default JVM options})"
+# limits raised for step 3; JMX on loopback only, for HeapProbe (jcmd's attach does not work on
+# every machine)
+start_gateway "\"limits\": { \"maxConnections\": $((IDLE + 2000)), \"maxConnectionsPerIp\": $((IDLE + 1000)), \"idleTimeoutSec\": 600 }" \
+  -Dcom.sun.management.jmxremote.port="$JMX_PORT" -Dcom.sun.management.jmxremote.rmi.port="$JMX_PORT" \
+  -Dcom.sun.management.jmxremote.host=127.0.0.1 -Djava.rmi.server.hostname=127.0.0.1 \
+  -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false
 
 log "warm-up: $WARMUP messages (not reported)"
 "${LOAD[@]}" -c "$CONNS" -m "$WARMUP" -s "$SIZE" -d 120 >"$WORK/warmup.out" 2>&1 || true
