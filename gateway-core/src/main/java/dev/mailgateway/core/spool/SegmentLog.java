@@ -54,8 +54,7 @@ final class SegmentLog {
                 && current.size + length > segmentBytes) {
             flushStaging();
             if (fsync) {
-                current.channel.force(false);
-                metrics.spoolFsyncs.inc();
+                forceCurrent();
             }
             current = null; // sealed; stays open for reads until deleted
         }
@@ -96,9 +95,7 @@ final class SegmentLog {
         flushStaging();
         dirty = false;
         if (fsync || force) {
-            current.channel.force(false);
-            metrics.spoolFsyncs.inc();
-            unforcedSince = 0; // the force covers what writeUnforced left behind in this file
+            forceCurrent();
         }
     }
 
@@ -122,10 +119,15 @@ final class SegmentLog {
     /** Forces records {@link #writeUnforced} left behind at least {@code maxNanos} ago. */
     void forceIfUnforcedFor(long now, long maxNanos) throws IOException {
         if (unforcedSince != 0 && now - unforcedSince >= maxNanos && current != null) {
-            current.channel.force(false);
-            metrics.spoolFsyncs.inc();
-            unforcedSince = 0;
+            forceCurrent();
         }
+    }
+
+    /** One fsync of the current segment; it covers whatever {@link #writeUnforced} left there. */
+    private void forceCurrent() throws IOException {
+        current.channel.force(false);
+        metrics.spoolFsyncs.inc();
+        unforcedSince = 0;
     }
 
     /** After a write error: drop what is staged and seal the segment (it may end torn). */
