@@ -2,6 +2,7 @@ package dev.mailgateway.relay;
 
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueId;
@@ -10,6 +11,7 @@ import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
 import dev.mailgateway.relay.client.UpstreamTls;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
@@ -26,7 +28,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +54,7 @@ public final class RelayService {
 
     private static final Logger log = LoggerFactory.getLogger(RelayService.class);
 
+
     private final LiveConfig config;
     private final Dispatcher dispatcher;
     private final Spool spool;
@@ -59,6 +64,7 @@ public final class RelayService {
     private final EventLoopGroup group;
     private UpstreamTls tls;
     private final ProviderHealth health = new ProviderHealth();
+    private final Set<ProviderConfig> gauged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
     private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
@@ -96,6 +102,9 @@ public final class RelayService {
         }
         UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
+        if (!local) {
+            startProbing(connector);
+        }
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
         }
@@ -111,11 +120,76 @@ public final class RelayService {
             queue.bindConsumer(loop, worker::drain);
         }
         metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
+        if (!local) {
+            metrics.gauge(GatewayMetrics.PROVIDERS, this::providerStates);
+            registerProviderGauges();
+        }
         metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
         metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
                 ? "local to " + localDir.toAbsolutePath()
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());
+    }
+
+    /**
+     * Probes run on one relay loop: connect + greeting + EHLO (+ STARTTLS, AUTH), then QUIT.
+     * Every second the loop also registers the numeric gauges of providers added by a reload.
+     */
+    private void startProbing(UpstreamConnector connector) {
+        EventLoop probeLoop = group.next();
+        health.startProbing(probeLoop, p -> {
+            Promise<Void> done = probeLoop.newPromise();
+            connector.connect(p, config.current().relay(), probeLoop).addListener(
+                    (io.netty.util.concurrent.Future<UpstreamConnection> f) -> {
+                        if (f.isSuccess()) {
+                            f.getNow().quit();
+                            done.trySuccess(null);
+                        } else {
+                            done.tryFailure(f.cause());
+                        }
+                    });
+            return done;
+        }, () -> config.current().relay().providerBackoffSec(), () -> config.current().effectiveProviders());
+        probeLoop.scheduleWithFixedDelay(this::registerProviderGauges, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** {@code relay.provider.<host_port>.up} (1/0), {@code .down_since_seconds}, {@code .next_probe_seconds}. */
+    private void registerProviderGauges() {
+        for (ProviderConfig p : config.current().effectiveProviders()) {
+            if (!gauged.add(p)) {
+                continue;
+            }
+            String base = "relay.provider." + p.address().replaceAll("[^A-Za-z0-9]", "_");
+            metrics.gauge(base + ".up", () -> health.isUp(p) ? 1 : 0);
+            metrics.gauge(base + ".down_since_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).downSince()));
+            metrics.gauge(base + ".next_probe_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).nextProbe()));
+        }
+    }
+
+    private static long epochOrZero(java.time.Instant t) {
+        return t == null ? 0 : t.getEpochSecond();
+    }
+
+    /**
+     * Each provider's state, in priority order, as plain maps (what {@code /admin/queue} and
+     * {@code /metrics} print): address, state up|down, downSince, nextProbe, reason.
+     */
+    public List<Map<String, Object>> providerStates() {
+        if (local) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ProviderHealth.State st : health.states(config.current().effectiveProviders())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", st.address());
+            m.put("state", st.up() ? "up" : "down");
+            m.put("downSince", st.downSince() == null ? null : st.downSince().toString());
+            m.put("nextProbe", st.nextProbe() == null ? null : st.nextProbe().toString());
+            m.put("reason", st.reason());
+            out.add(m);
+        }
+        return out;
     }
 
     /** Problems when every upstream provider is in its back-off period; none in local mode. */

@@ -104,6 +104,17 @@ public final class RelayHarness implements AutoCloseable {
         return spool.finals(id);
     }
 
+    /**
+     * Waits until {@code id} is held back because no provider is up (its attempt reached no
+     * upstream, so nothing is journalled) and returns the health problem naming the reason.
+     */
+    public String awaitWaitingForProvider(QueueId id, Duration timeout) {
+        await(() -> Integer.valueOf(1).equals(metrics.gaugeValue(GatewayMetrics.WAITING_PROVIDER))
+                        && !relay.healthCheck().problems().isEmpty(), timeout,
+                () -> id + " waiting for a provider; journal " + spool.journal(id));
+        return relay.healthCheck().problems().get(0);
+    }
+
     /** Bounded polling: true within the deadline or an AssertionError with the description. */
     public static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
         long deadline = System.nanoTime() + timeout.toNanos();

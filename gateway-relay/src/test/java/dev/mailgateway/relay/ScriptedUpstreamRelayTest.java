@@ -104,30 +104,30 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
-    void greeting421FailsOverToNextProviderAndComesBackAfterBackoff() throws Exception {
+    void greeting421FailsOverToNextProviderAndFailsBackOnceItsProbeSucceeds() throws Exception {
         ScriptedUpstream primary = upstream();
         ScriptedUpstream secondary = upstream();
         primary.greeting = c -> "421 4.3.2 busy, try later";
         RelayHarness.Settings s = settings(provider(secondary.port(), 2), provider(primary.port(), 1));
-        s.relay = new RelayConfig(2_000, 5, 5, 5, 4, 60, 1); // 1 s back-off
         RelayHarness h = relay(s);
 
         QueueId first = h.send("app@example.com", List.of("a@example.org"), message("One", "1\r\n"));
         assertThat(h.awaitFinal(first, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
         assertThat(secondary.transactions).hasSize(1);
         assertThat(primary.transactions).isEmpty();
-        assertThat(primary.connections.get()).isEqualTo(1);
         assertThat(h.relay.healthCheck().problems()).as("one provider is still up").isEmpty();
+        assertThat(h.relay.providerStates().get(0)).containsEntry("state", "down")
+                .containsEntry("address", primary.address());
 
-        // while the primary is down, traffic stays on the secondary without touching the primary
+        // while the primary is down, traffic stays on the secondary
         QueueId second = h.send("app@example.com", List.of("b@example.org"), message("Two", "2\r\n"));
         h.awaitFinal(second, 1, WAIT);
         assertThat(secondary.transactions).hasSize(2);
-        assertThat(primary.connections.get()).isEqualTo(1);
+        assertThat(primary.transactions).isEmpty();
 
-        // after the back-off the primary is tried again and, healthy now, takes the traffic back
+        // a probe (not a message) finds the primary healthy again; traffic fails back to it
         primary.greeting = c -> "220 primary ESMTP";
-        Thread.sleep(1_100); // let the 1 s back-off period pass (this is the behaviour under test)
+        await(() -> "up".equals(h.relay.providerStates().get(0).get("state")), WAIT, () -> "primary probed up");
         QueueId third = h.send("app@example.com", List.of("c@example.org"), message("Three", "3\r\n"));
         assertThat(h.awaitFinal(third, 1, WAIT)).containsEntry("c@example.org", DeliveryStatus.DELIVERED);
         assertThat(primary.transactions).hasSize(1);
@@ -135,23 +135,54 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
-    void everyProviderDownDefersAndReportsUnhealthy() throws Exception {
+    void everyProviderDownCostsNoAttemptAndAProbeWakesTheWaitingMessage() throws Exception {
         ScriptedUpstream only = upstream();
-        only.greeting = c -> c == 1 ? "421 4.3.2 busy" : "220 ok";
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        only.greeting = c -> down.get() ? "421 4.3.2 busy" : "220 ok";
         RelayHarness.Settings s = settings(provider(only.port(), 0));
-        s.retry = new RetryConfig(3, 1_500, 5_000, 2.0, 0); // even with -20% jitter, after the 1 s back-off
+        s.retry = new RetryConfig(1, 100, 100, 1.0, 0); // one attempt only: an uncounted wait must not use it
+        RelayHarness h = relay(s);
+        try (LogCapture logs = new LogCapture("dev.mailgateway")) {
+            QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
+
+            assertThat(h.awaitWaitingForProvider(id, WAIT)).contains("every upstream provider is down")
+                    .contains(only.address()).contains("421 4.3.2 busy");
+            // probes at ~1 s and ~3 s fail; the message sits still meanwhile
+            await(() -> only.connections.get() >= 3, WAIT, () -> "two probes");
+            assertThat(h.spool.journal(id)).as("no attempt used while the provider is down").isEmpty();
+            assertThat(h.failed.stored).isEmpty();
+            assertThat(logs.lines()).as("deferral logged once per outage, with the reason")
+                    .filteredOn(l -> l.contains(id.value()) && l.contains("status=deferred")).singleElement()
+                    .asString().contains("421 4.3.2 busy").contains("waiting for a provider");
+
+            down.set(false);
+            long back = System.nanoTime();
+            assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+            long tookMs = (System.nanoTime() - back) / 1_000_000;
+            // the next probe is due within its interval (4 s after two failed probes); then at once
+            assertThat(tookMs).as("woken by the probe, not by a back-off of its own").isLessThan(4_000 + 2_000);
+            assertThat(h.spool.journal(id)).extracting(InMemorySpool.Journal::attempt).containsExactly(1);
+            assertThat(h.relay.healthCheck().problems()).isEmpty();
+            assertThat(logs.lines()).anyMatch(l -> l.contains("is up again"));
+        }
+    }
+
+    @Test
+    void messageOlderThanMaxAgeGoesToTheFailedStoreWithoutUsingAttempts() throws Exception {
+        ScriptedUpstream only = upstream();
+        only.greeting = c -> "421 4.3.2 down for maintenance";
+        RelayHarness.Settings s = settings(provider(only.port(), 0));
+        s.retry = new RetryConfig(100, 100, 100, 1.0, 0, 2); // retry.maxAgeSec 2
         RelayHarness h = relay(s);
 
-        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
-        await(() -> !h.spool.journal(id).isEmpty(), WAIT, () -> "first attempt");
-        RecipientOutcome o = h.spool.journal(id).get(0).outcomes().get(0);
-        assertThat(o.status()).isEqualTo(DeliveryStatus.DEFERRED);
-        assertThat(o.reply()).startsWith("451 4.4.1 no upstream available").contains("421 4.3.2 busy");
-        assertThat(h.relay.healthCheck().problems()).singleElement().asString()
-                .contains("every upstream provider is down").contains(only.address());
-        // the retry after the back-off delivers it
-        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
-        assertThat(h.spool.journal(id)).extracting(InMemorySpool.Journal::attempt).containsExactly(1, 2);
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Old", "x\r\n"));
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.FAILED);
+        FailedMessage fm = h.failed.stored.get(0);
+        assertThat(fm.id()).isEqualTo(id);
+        assertThat(fm.attempts()).as("no attempt reached the upstream").isZero();
+        assertThat(fm.lastError()).contains("451 4.4.1 no upstream available").contains("retry.maxAgeSec 2");
+        assertThat(only.transactions).isEmpty();
     }
 
     @Test
