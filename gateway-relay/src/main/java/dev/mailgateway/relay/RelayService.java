@@ -13,6 +13,7 @@ import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.Spool;
 import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
+import dev.mailgateway.relay.client.UpstreamResolver;
 import dev.mailgateway.relay.client.UpstreamTls;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
 import dev.mailgateway.relay.pool.ProviderHealth;
@@ -22,8 +23,10 @@ import dev.mailgateway.relay.worker.SmtpRelayTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,6 +66,7 @@ public final class RelayService {
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
+    private AddressResolverGroup<InetSocketAddress> resolver;
     private final ProviderHealth health = new ProviderHealth();
     private final Set<ProviderConfig> gauged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger retryWaiting = new AtomicInteger();
@@ -94,13 +98,24 @@ public final class RelayService {
         this.local = !config.current().forwardSMTP();
     }
 
+    /**
+     * Resolves provider host names with {@code resolver} instead of the system's name servers
+     * (tests: a DNS server on 127.0.0.1). Call before {@link #start()}.
+     */
+    public synchronized void resolver(AddressResolverGroup<InetSocketAddress> resolver) {
+        this.resolver = resolver;
+    }
+
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
         if (!local && tls == null) {
             tls = UpstreamTls.system();
         }
-        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
+        if (!local && resolver == null) {
+            resolver = UpstreamResolver.system(transport);
+        }
+        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg), resolver);
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
         if (!local) {
             startProbing(connector);
@@ -244,6 +259,9 @@ public final class RelayService {
     private void stopLocalWriter() {
         if (localWriter != null) {
             localWriter.shutdown();
+        }
+        if (resolver != null) {
+            resolver.close();
         }
     }
 

@@ -42,6 +42,8 @@ public final class RelayHarness implements AutoCloseable {
         public String emailsDir = "emails";
         public int workers = 1;
         public boolean fsync = true;
+        /** When set, provider host names are resolved only via this DNS server (after /etc/hosts). */
+        public java.net.InetSocketAddress dnsServer;
 
         public GatewayConfig build() {
             GatewayConfig d = GatewayConfig.defaults();
@@ -81,6 +83,9 @@ public final class RelayHarness implements AutoCloseable {
         relay = tls == null
                 ? new RelayService(live, dispatcher, spool, failed, metrics, transport, group)
                 : new RelayService(live, dispatcher, spool, failed, metrics, transport, group, tls);
+        if (settings.dnsServer != null) {
+            relay.resolver(dev.mailgateway.relay.client.UpstreamResolver.using(transport, settings.dnsServer));
+        }
         relay.start();
     }
 

@@ -186,6 +186,48 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
+    void forwardHostLocalhostIsResolvedFromEtcHostsWithoutAskingDns() throws Exception {
+        ScriptedUpstream up = upstream();
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        RelayHarness.Settings s = settings(new ProviderConfig("localhost", up.port(), "", "", false, 0, false));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Local", "x\r\n"));
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(up.transactions).hasSize(1);
+        assertThat(dns.queries).as("/etc/hosts answers localhost").isEmpty();
+    }
+
+    @Test
+    void unresolvableProviderIsDownWithAClearReasonWhileTheNextOneDelivers() throws Exception {
+        ScriptedUpstream backup = upstream();
+        TinyDnsServer dns = new TinyDnsServer(); // NXDOMAIN for everything: no real DNS is asked
+        closeables.add(dns);
+        ProviderConfig missing = new ProviderConfig("no-such-host.invalid", 25, "", "", false, 0, false);
+        RelayHarness.Settings s = settings(missing, provider(backup.port(), 1));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Dns", "x\r\n"));
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(backup.transactions).hasSize(1);
+        assertThat(dns.queries).contains("no-such-host.invalid");
+        Map<String, Object> primary = h.relay.providerStates().get(0);
+        assertThat(primary).containsEntry("state", "down");
+        assertThat((String) primary.get("reason")).contains("cannot resolve no-such-host.invalid");
+        // the lookup is retried by the probe, not by each message: a second message goes straight to the backup
+        int asked = dns.queries.size();
+        QueueId second = h.send("app@example.com", List.of("b@example.org"), message("Dns2", "x\r\n"));
+        assertThat(h.awaitFinal(second, 1, WAIT)).containsEntry("b@example.org", DeliveryStatus.DELIVERED);
+        assertThat(h.spool.journal(second)).extracting(InMemorySpool.Journal::attempt).containsExactly(1);
+        await(() -> dns.queries.size() > asked, WAIT, () -> "a probe looks the name up again");
+    }
+
+    @Test
     void rcpt451IsRetriedWithBackoffAnd550GoesToFailedStore() throws Exception {
         ScriptedUpstream up = upstream();
         java.util.concurrent.atomic.AtomicInteger tempCalls = new java.util.concurrent.atomic.AtomicInteger();
