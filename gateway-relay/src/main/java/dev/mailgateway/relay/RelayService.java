@@ -223,6 +223,7 @@ public final class RelayService {
      */
     public CompletableFuture<Void> shutdown(Duration grace) {
         CompletableFuture<Void> result = new CompletableFuture<>();
+        health.stopProbing();
         List<RelayWorker> ws;
         synchronized (this) {
             ws = List.copyOf(workers);

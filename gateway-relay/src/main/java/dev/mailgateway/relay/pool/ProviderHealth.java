@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
@@ -69,6 +70,11 @@ public final class ProviderHealth {
         this.maxIntervalSec = maxIntervalSec;
         this.configured = configured;
         this.prober = executor;
+    }
+
+    /** Stops probing (shutdown): down providers stay down. */
+    public void stopProbing() {
+        this.prober = null;
     }
 
     /** Registers a task run (on the probing thread) each time a provider comes back up. */
@@ -163,12 +169,16 @@ public final class ProviderHealth {
             return; // not probing: stays down until markUp
         }
         d.nextProbe = Instant.now().plusMillis(delayMs);
-        executor.schedule(() -> runProbe(provider, d), delayMs, TimeUnit.MILLISECONDS);
+        try {
+            executor.schedule(() -> runProbe(provider, d), delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the relay group is shutting down: nothing left to probe for
+        }
     }
 
     private void runProbe(ProviderConfig provider, Down d) {
-        if (down.get(provider) != d) {
-            return; // came up meanwhile
+        if (down.get(provider) != d || prober == null) {
+            return; // came up meanwhile, or stopped
         }
         if (!configured.get().contains(provider)) {
             down.remove(provider, d); // removed by a reload: nothing to probe
@@ -199,7 +209,11 @@ public final class ProviderHealth {
         // run on the probing executor so intervalMs stays single-threaded
         EventExecutor executor = prober;
         if (executor != null) {
-            executor.execute(() -> scheduleProbe(provider, d, d.intervalMs));
+            try {
+                executor.execute(() -> scheduleProbe(provider, d, d.intervalMs));
+            } catch (RejectedExecutionException e) {
+                // shutting down
+            }
         }
     }
 }

@@ -393,6 +393,10 @@ public final class RelayWorker {
         if (stopping || (!paused && waitingForProvider.isEmpty())) {
             return;
         }
+        if (transport.ready()) {
+            transportReady(); // e.g. a reload added a provider that is up: no probe will say so
+            return;
+        }
         long maxAgeSec = config.current().retry().maxAgeSec();
         Instant now = clock.instant();
         int max = Math.max(1, transport.maxConcurrent());
