@@ -8,7 +8,7 @@
 #
 # usage: benchmarks/outage-backlog.sh [--messages 100000] [--size 1024] [--connections 20]
 # env:   GW_JAVA_OPTS  extra JVM options for the gateway (default -Xmx1g); KEEP=1 keep the work
-#        dir; BASE_PORT first of 4 loopback ports (default 24525); FSYNC true|false (default true)
+#        dir; BASE_PORT first of 4 loopback ports (default 24525). spool.fsync is true (lib.sh)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 JMX=(-Dcom.sun.management.jmxremote.port="$JMX_PORT" -Dcom.sun.management.jmxremote.rmi.port="$JMX_PORT"
   -Dcom.sun.management.jmxremote.host=127.0.0.1 -Djava.rmi.server.hostname=127.0.0.1
   -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false)
-EXTRA="\"spool\": { \"fsync\": ${FSYNC:-true} }, \"workerCount\": 5"
+EXTRA="\"workerCount\": 5"
 heap_used_kb() { java -cp "$BENCH_JAR" dev.mailgateway.bench.HeapProbe "$JMX_PORT" | awk '/HEAP_USED_KB/ {print $2}'; }
 queued() { curl -s "http://127.0.0.1:$GW_ADMIN/metrics" | sed -E 's/.*"queued_emails":([0-9]+).*/\1/'; }
 now_ms() { date +%s%3N; }
