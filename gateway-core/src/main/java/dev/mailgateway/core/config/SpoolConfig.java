@@ -7,7 +7,7 @@ package dev.mailgateway.core.config;
  * {@code maxMessages} bounds what is accepted: at that many undelivered messages in the spool,
  * new mail is refused with 452 4.3.1 (not the in-memory {@code queueSize}, which is only the
  * dispatch window). Each live message costs heap (its envelope in the spool index, measured in
- * BENCHMARKS.md): the default 200,000 implies roughly 200 MB with small envelopes.
+ * BENCHMARKS.md: ~560 bytes with a small envelope): the default 200,000 implies ~110 MB.
  */
 public record SpoolConfig(boolean fsync, long minFreeDiskMb, int maxMessages) {
 
