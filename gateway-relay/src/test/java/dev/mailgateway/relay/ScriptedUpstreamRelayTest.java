@@ -228,6 +228,59 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
+    void aChangedDnsAnswerIsPickedUpAfterItsTtlWithoutARestart() throws Exception {
+        ScriptedUpstream first = upstream(); // 127.0.0.1:p
+        ScriptedUpstream second = new ScriptedUpstream(java.net.InetAddress.getByName("127.0.0.2"), first.port());
+        closeables.add(second);
+        first.closeOnReuse = true; // every message needs a new connection, so a new lookup
+        second.closeOnReuse = true;
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        dns.name = "smarthost.test";
+        dns.ttl = 1;
+        dns.answer = new byte[] {127, 0, 0, 1};
+        RelayHarness.Settings s = settings(new ProviderConfig("smarthost.test", first.port(), "", "", false, 0, false));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId one = h.send("app@example.com", List.of("a@example.org"), message("Before", "x\r\n"));
+        assertThat(h.awaitFinal(one, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(first.transactions).hasSize(1);
+
+        dns.answer = new byte[] {127, 0, 0, 2}; // the record changes
+        Thread.sleep(1_500); // let the 1 s TTL of the cached answer pass (the behaviour under test)
+        QueueId two = h.send("app@example.com", List.of("b@example.org"), message("After", "x\r\n"));
+        assertThat(h.awaitFinal(two, 1, WAIT)).containsEntry("b@example.org", DeliveryStatus.DELIVERED);
+        assertThat(second.transactions).as("the new address is used").hasSize(1);
+        assertThat(first.transactions).hasSize(1);
+        assertThat(dns.queries).filteredOn("smarthost.test"::equals).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void aLookupThatHangsNeverStallsTheEventLoopAndTheNextProviderTakesTheMessage() throws Exception {
+        ScriptedUpstream backup = upstream();
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        dns.silent = true; // a dead name server: the lookup only ends by its 5 s query timeout
+        ProviderConfig slow = new ProviderConfig("slow-dns.test", 25, "", "", false, 0, false);
+        RelayHarness.Settings s = settings(slow, provider(backup.port(), 1));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s); // one worker on the group's only loop
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Slow", "x\r\n"));
+        await(() -> dns.queries.contains("slow-dns.test"), WAIT, () -> "the lookup has started");
+        // while the lookup is pending, the relay loop still runs tasks at once (a blocking lookup would hold it)
+        for (int i = 0; i < 5; i++) {
+            h.group.next().submit(() -> { }).get(2, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(backup.transactions).isEmpty();
+            Thread.sleep(200);
+        }
+        assertThat(h.awaitFinal(id, 1, Duration.ofSeconds(20))).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(backup.transactions).hasSize(1);
+        assertThat((String) h.relay.providerStates().get(0).get("reason")).contains("cannot resolve slow-dns.test");
+    }
+
+    @Test
     void rcpt451IsRetriedWithBackoffAnd550GoesToFailedStore() throws Exception {
         ScriptedUpstream up = upstream();
         java.util.concurrent.atomic.AtomicInteger tempCalls = new java.util.concurrent.atomic.AtomicInteger();
