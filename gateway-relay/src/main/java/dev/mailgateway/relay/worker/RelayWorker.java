@@ -126,6 +126,9 @@ public final class RelayWorker {
                 pause(); // stay AWAKE: resumed by transportReady
                 return;
             }
+            if (paused) {
+                unpause();
+            }
             SpooledMessage m = waitingForProvider.pollFirst();
             if (m != null) {
                 updateWaitingGauge();
@@ -379,13 +382,18 @@ public final class RelayWorker {
         if (stopping || !transport.ready() || (!paused && waitingForProvider.isEmpty())) {
             return;
         }
+        unpause();
+        atCapacity = false;
+        drain();
+    }
+
+    private void unpause() {
         paused = false;
         if (expiryTimer != null) {
             expiryTimer.cancel(false);
             expiryTimer = null;
         }
-        atCapacity = false;
-        drain();
+        updateWaitingGauge();
     }
 
     /** While paused: messages past {@code retry.maxAgeSec} go to the failed store, oldest first. */
