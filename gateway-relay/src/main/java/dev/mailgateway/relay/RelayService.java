@@ -2,6 +2,7 @@ package dev.mailgateway.relay;
 
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueId;
@@ -10,7 +11,9 @@ import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
+import dev.mailgateway.relay.client.UpstreamResolver;
 import dev.mailgateway.relay.client.UpstreamTls;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
 import dev.mailgateway.relay.pool.ProviderHealth;
@@ -20,13 +23,17 @@ import dev.mailgateway.relay.worker.SmtpRelayTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +57,7 @@ public final class RelayService {
 
     private static final Logger log = LoggerFactory.getLogger(RelayService.class);
 
+
     private final LiveConfig config;
     private final Dispatcher dispatcher;
     private final Spool spool;
@@ -58,7 +66,9 @@ public final class RelayService {
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
+    private AddressResolverGroup<InetSocketAddress> resolver;
     private final ProviderHealth health = new ProviderHealth();
+    private final Set<ProviderConfig> gauged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
     private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
@@ -88,14 +98,28 @@ public final class RelayService {
         this.local = !config.current().forwardSMTP();
     }
 
+    /**
+     * Resolves provider host names with {@code resolver} instead of the system's name servers
+     * (tests: a DNS server on 127.0.0.1). Call before {@link #start()}.
+     */
+    public synchronized void resolver(AddressResolverGroup<InetSocketAddress> resolver) {
+        this.resolver = resolver;
+    }
+
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
         if (!local && tls == null) {
             tls = UpstreamTls.system();
         }
-        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
+        if (!local && resolver == null) {
+            resolver = UpstreamResolver.system(transport);
+        }
+        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg), resolver);
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
+        if (!local) {
+            startProbing(connector);
+        }
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
         }
@@ -111,11 +135,76 @@ public final class RelayService {
             queue.bindConsumer(loop, worker::drain);
         }
         metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
+        if (!local) {
+            metrics.gauge(GatewayMetrics.PROVIDERS, this::providerStates);
+            registerProviderGauges();
+        }
         metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
         metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
                 ? "local to " + localDir.toAbsolutePath()
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());
+    }
+
+    /**
+     * Probes run on one relay loop: connect + greeting + EHLO (+ STARTTLS, AUTH), then QUIT.
+     * Every second the loop also registers the numeric gauges of providers added by a reload.
+     */
+    private void startProbing(UpstreamConnector connector) {
+        EventLoop probeLoop = group.next();
+        health.startProbing(probeLoop, p -> {
+            Promise<Void> done = probeLoop.newPromise();
+            connector.connect(p, config.current().relay(), probeLoop).addListener(
+                    (io.netty.util.concurrent.Future<UpstreamConnection> f) -> {
+                        if (f.isSuccess()) {
+                            f.getNow().quit();
+                            done.trySuccess(null);
+                        } else {
+                            done.tryFailure(f.cause());
+                        }
+                    });
+            return done;
+        }, () -> config.current().relay().providerBackoffSec(), () -> config.current().effectiveProviders());
+        probeLoop.scheduleWithFixedDelay(this::registerProviderGauges, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** {@code relay.provider.<host_port>.up} (1/0), {@code .down_since_seconds}, {@code .next_probe_seconds}. */
+    private void registerProviderGauges() {
+        for (ProviderConfig p : config.current().effectiveProviders()) {
+            if (!gauged.add(p)) {
+                continue;
+            }
+            String base = "relay.provider." + p.address().replaceAll("[^A-Za-z0-9]", "_");
+            metrics.gauge(base + ".up", () -> health.isUp(p) ? 1 : 0);
+            metrics.gauge(base + ".down_since_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).downSince()));
+            metrics.gauge(base + ".next_probe_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).nextProbe()));
+        }
+    }
+
+    private static long epochOrZero(java.time.Instant t) {
+        return t == null ? 0 : t.getEpochSecond();
+    }
+
+    /**
+     * Each provider's state, in priority order, as plain maps (what {@code /admin/queue} and
+     * {@code /metrics} print): address, state up|down, downSince, nextProbe, reason.
+     */
+    public List<Map<String, Object>> providerStates() {
+        if (local) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ProviderHealth.State st : health.states(config.current().effectiveProviders())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", st.address());
+            m.put("state", st.up() ? "up" : "down");
+            m.put("downSince", st.downSince() == null ? null : st.downSince().toString());
+            m.put("nextProbe", st.nextProbe() == null ? null : st.nextProbe().toString());
+            m.put("reason", st.reason());
+            out.add(m);
+        }
+        return out;
     }
 
     /** Problems when every upstream provider is in its back-off period; none in local mode. */
@@ -134,6 +223,7 @@ public final class RelayService {
      */
     public CompletableFuture<Void> shutdown(Duration grace) {
         CompletableFuture<Void> result = new CompletableFuture<>();
+        health.stopProbing();
         List<RelayWorker> ws;
         synchronized (this) {
             ws = List.copyOf(workers);
@@ -170,6 +260,9 @@ public final class RelayService {
     private void stopLocalWriter() {
         if (localWriter != null) {
             localWriter.shutdown();
+        }
+        if (resolver != null) {
+            resolver.close();
         }
     }
 

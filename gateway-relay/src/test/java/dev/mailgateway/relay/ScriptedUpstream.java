@@ -67,8 +67,13 @@ public final class ScriptedUpstream implements AutoCloseable {
     private volatile boolean closed;
 
     public ScriptedUpstream() throws IOException {
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** Bound to {@code address:port} (e.g. 127.0.0.2 and the port of another upstream). */
+    public ScriptedUpstream(InetAddress address, int port) throws IOException {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.bind(new InetSocketAddress(address, port));
         Thread t = new Thread(this::acceptLoop, "scripted-upstream-accept");
         t.setDaemon(true);
         t.start();

@@ -34,6 +34,10 @@ public final class GatewayMetrics {
     public static final String FAILED_STORED = "failed.stored";
     /** Messages waiting for a retry timer (not in any queue); registered by the relay. */
     public static final String RETRY_WAITING = "relay.retry.waiting";
+    /** Gauge name (registered by the relay): messages held back because no provider is up. */
+    public static final String WAITING_PROVIDER = "relay.waiting.provider";
+    /** Gauge name (registered by the relay, not numeric): each provider's state as a list of maps. */
+    public static final String PROVIDERS = "relay.providers";
 
     private final MetricRegistry registry;
 

@@ -12,6 +12,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.handler.codec.smtp.SmtpResponseDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -40,11 +41,22 @@ public final class UpstreamConnector {
     private final NettyTransport transport;
     private final UpstreamTls tls;
     private final String heloName;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
 
     public UpstreamConnector(NettyTransport transport, UpstreamTls tls, String heloName) {
+        this(transport, tls, heloName, UpstreamResolver.system(transport));
+    }
+
+    /**
+     * With the resolver for provider host names: asynchronous on the connecting loop, never a
+     * blocking lookup (see {@link UpstreamResolver}).
+     */
+    public UpstreamConnector(NettyTransport transport, UpstreamTls tls, String heloName,
+                             AddressResolverGroup<InetSocketAddress> resolver) {
         this.transport = transport;
         this.tls = tls;
         this.heloName = heloName;
+        this.resolver = resolver;
     }
 
     /** Connects and handshakes; the future fails with an {@link UpstreamException}. */
@@ -57,6 +69,7 @@ public final class UpstreamConnector {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, rc.connectTimeoutMs())
+                .resolver(resolver)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -68,12 +81,17 @@ public final class UpstreamConnector {
                         ch.pipeline().addLast("client", conn);
                     }
                 });
-        ChannelFuture cf = b.connect(new InetSocketAddress(provider.host(), provider.port()));
+        // unresolved: the bootstrap's resolver looks the name up asynchronously (TTL-cached);
+        // an address literal needs no lookup
+        ChannelFuture cf = b.connect(InetSocketAddress.createUnresolved(provider.host(), provider.port()));
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(new UpstreamException(UpstreamException.Kind.CONNECT,
-                        "cannot connect to " + provider.address() + ": "
-                                + UpstreamConnection.rootMessage(f.cause())));
+                        UpstreamResolver.isLookupFailure(f.cause())
+                                ? "cannot resolve " + provider.host() + " (for " + provider.address() + "): "
+                                        + UpstreamConnection.rootMessage(f.cause())
+                                : "cannot connect to " + provider.address() + ": "
+                                        + UpstreamConnection.rootMessage(f.cause())));
                 return;
             }
             new Handshake(conn, provider, rc, promise).start();
