@@ -10,11 +10,14 @@ package dev.mailgateway.core.config;
  *   <li>{@code authFailureDelayMs}: pause before a 535 reply.
  *   <li>{@code maxAuthFailures} within {@code authFailureWindowSec} from one IP: 421 and close.
  *   <li>{@code shutdownGraceSec}: how long in-flight transactions may finish on SIGTERM.
+ *   <li>{@code requireAngleBrackets}: true = MAIL FROM / RCPT TO paths need {@code <...>} (RFC 5321
+ *       strict); false (default, like Postfix) = {@code MAIL FROM:a@b} is accepted too.
  * </ul>
  */
 public record SmtpConfig(
         String hostname, int maxLineLength, String bareLineFeed, int authFailureDelayMs,
-        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec) {
+        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec,
+        boolean requireAngleBrackets) {
 
     public SmtpConfig {
         hostname = Check.orEmpty(hostname);
@@ -33,7 +36,7 @@ public record SmtpConfig(
     }
 
     public static SmtpConfig defaults() {
-        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30);
+        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30, false);
     }
 
     public boolean rejectBareLineFeed() {

@@ -167,7 +167,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         int space = arg.indexOf(' ');
         String name = space < 0 ? arg : arg.substring(0, space);
         if (name.isEmpty() || name.length() > 255 || SmtpText.hasControl(name)) {
-            write(SmtpReplies.EHLO_NEEDS_DOMAIN);
+            write(extended ? SmtpReplies.EHLO_NEEDS_DOMAIN : SmtpReplies.HELO_NEEDS_DOMAIN);
             return;
         }
         session.endTransaction(); // RFC 5321 4.1.4: EHLO implies RSET
@@ -205,7 +205,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.MAIL_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true,
+                config.smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badSender(ctx.alloc(), path.problem()));
             return;
@@ -269,7 +270,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.RCPT_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8,
+                server.live.current().smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
             return;
@@ -412,6 +414,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             case LINE_TOO_LONG -> {
                 session.auth = null;
                 write(SmtpReplies.LINE_TOO_LONG);
+            }
+            case BARE_LF_COMMAND -> {
+                session.auth = null;
+                write(SmtpReplies.BARE_LF_COMMAND);
             }
             case MESSAGE_TOO_LARGE -> {
                 session.endTransaction();

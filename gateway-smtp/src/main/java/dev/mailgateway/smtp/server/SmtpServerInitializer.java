@@ -82,7 +82,7 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> server.connections.release(ip));
         channels.add(ch);
-        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength);
+        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength, server.rejectBareLf);
         ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
         ch.pipeline().addLast("decoder", decoder);
         ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));

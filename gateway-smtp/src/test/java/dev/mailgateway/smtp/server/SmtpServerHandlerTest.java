@@ -143,9 +143,9 @@ class SmtpServerHandlerTest {
     }
 
     @Test
-    void senderWithoutAngleBracketsIs501_5_1_7_namingTheProblem() throws Exception {
+    void badSenderIs501_5_1_7_namingTheProblem() throws Exception {
         try (SmtpTestClient c = smtp.ehloClient()) {
-            assertThat(c.line("MAIL FROM:a@b.c").expect("501 5.1.7")).contains("angle brackets");
+            assertThat(c.line("MAIL FROM:<a@b.c").expect("501 5.1.7")).contains("angle bracket");
         }
     }
 
