@@ -12,6 +12,7 @@ import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.Spool;
 import dev.mailgateway.relay.client.UpstreamConnector;
 import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.relay.client.UpstreamTlsPolicies;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
 import dev.mailgateway.relay.pool.ProviderHealth;
 import dev.mailgateway.relay.worker.DeliveryTransport;
@@ -58,6 +59,7 @@ public final class RelayService {
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
+    private volatile UpstreamTlsPolicies tlsPolicies;
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
@@ -71,8 +73,8 @@ public final class RelayService {
     }
 
     /**
-     * As above, with a custom TLS client context for upstreams (private CAs, tests); null means
-     * {@link UpstreamTls#system()}, built at start when forwarding.
+     * As above, with a custom TLS client context for every upstream (tests, embedders); null means
+     * one context per provider TLS level and {@code tlsCaFile}, built at start when forwarding.
      */
     public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
                         GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group,
@@ -91,10 +93,12 @@ public final class RelayService {
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
-        if (!local && tls == null) {
-            tls = UpstreamTls.system();
+        UpstreamConnector connector = null;
+        if (!local) {
+            tlsPolicies = new UpstreamTlsPolicies(tls); // null tls: one context per TLS level / CA file
+            tlsPolicies.prepare(cfg.effectiveProviders());
+            connector = new UpstreamConnector(transport, tlsPolicies, heloName(cfg));
         }
-        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
@@ -120,7 +124,20 @@ public final class RelayService {
 
     /** Problems when every upstream provider is in its back-off period; none in local mode. */
     public HealthCheck healthCheck() {
-        return () -> local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+        return new HealthCheck() {
+            @Override
+            public List<String> problems() {
+                return local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+            }
+
+            /** Each provider's TLS level and last TLS outcome (issue #14: say why a handshake failed). */
+            @Override
+            public java.util.Map<String, Object> details() {
+                UpstreamTlsPolicies p = tlsPolicies;
+                return local || p == null ? java.util.Map.of()
+                        : java.util.Map.of("providers", p.describe(config.current().effectiveProviders()));
+            }
+        };
     }
 
     /** Messages waiting for a retry timer. */
