@@ -394,6 +394,41 @@ class SmtpServerHandlerTest {
     }
 
     @Test
+    void oneAppsBadPasswordDoesNotLockOutAnotherUserFromTheSameAddress_issue14() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test", "authFailureDelayMs": 0, "maxAuthFailures": 2}}""");
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0other-app\0a")).expect("535");
+            c.line("AUTH PLAIN " + b64("\0other-app\0b")).expect("421 4.7.0");
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("235 2.7.0");
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0other-app\0right-or-not")).expect("421 4.7.0");
+        }
+    }
+
+    @Test
+    void oneAddressGuessingManyUserNamesHitsTheCeiling_issue14() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test", "authFailureDelayMs": 0, "maxAuthFailures": 2}}""");
+        for (int i = 0; i < 7; i++) {
+            try (SmtpTestClient c = smtp.ehloClient()) {
+                c.line("AUTH PLAIN " + b64("\0guess" + i + "\0x")).expect("535");
+            }
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0guess7\0x")).expect("421 4.7.0"); // the 8th = 4 x 2
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("421 4.7.0"); // the address is blocked
+        }
+    }
+
+    @Test
     void authWithoutCredentialsConfiguredIs502() throws Exception {
         try (SmtpTestClient c = smtp.ehloClient()) {
             c.line("AUTH PLAIN " + b64("\0a\0b")).expect("502 5.5.1");
