@@ -72,6 +72,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
                 ? remote.getAddress() : null;
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
+        session.tls = ctx.pipeline().get(SslHandler.class) != null; // the implicit-TLS port (RFC 8314)
         server.metrics.connectionsOpen.inc();
         log.debug("{} connected from {}", session.id, session.ipText);
         ctx.writeAndFlush(server.greeting.content());
