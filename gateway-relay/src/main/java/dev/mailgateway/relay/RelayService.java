@@ -117,6 +117,14 @@ public final class RelayService {
         metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
         metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
         metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
+        if (!local) { // Prometheus: mail_gateway_relay_provider_up{provider="host:port"}
+            metrics.labelledGauge("relay.provider.up", "provider",
+                    "1 when the upstream provider is usable, 0 inside its back-off after a failure.", () -> {
+                        java.util.Map<String, Integer> up = new java.util.LinkedHashMap<>();
+                        config.current().effectiveProviders().forEach(p -> up.put(p.address(), health.isDownNow(p) ? 0 : 1));
+                        return up;
+                    });
+        }
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
                 ? "local to " + localDir.toAbsolutePath()
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());

@@ -56,6 +56,12 @@ public final class ProviderHealth {
         return false;
     }
 
+    /** True while the provider is inside its back-off period; unlike {@link #isUp} it changes nothing. */
+    public boolean isDownNow(ProviderConfig provider) {
+        Down d = down.get(provider);
+        return d != null && nanoClock.getAsLong() - d.untilNanos() < 0;
+    }
+
     /** Problems for the health check: non-empty only when every provider is down. */
     public List<String> problemsIfAllDown(List<ProviderConfig> providers) {
         if (providers.isEmpty()) {
