@@ -115,6 +115,7 @@ public final class SmtpTransaction {
         if (caps.smtpUtf8() && envelope.smtpUtf8()) {
             sb.append(" SMTPUTF8");
         }
+        DsnParameters.appendMail(sb, envelope, caps);
         return sb.toString();
     }
 
@@ -128,7 +129,7 @@ public final class SmtpTransaction {
         }
         UpstreamConnection.appendLine(out, mailCommand());
         for (String r : rcpts) {
-            UpstreamConnection.appendLine(out, "RCPT TO:<" + r + ">");
+            UpstreamConnection.appendLine(out, "RCPT TO:<" + r + ">" + DsnParameters.rcpt(envelope, r, conn.capabilities()));
         }
         UpstreamConnection.appendLine(out, "DATA"); // DATA may end a group (RFC 2920 3.1)
         int expected = (rsetFirst ? 1 : 0) + 1 + n + 1;
@@ -191,7 +192,8 @@ public final class SmtpTransaction {
             data();
             return;
         }
-        conn.command("RCPT TO:<" + rcpts.get(index) + ">", commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+        conn.command("RCPT TO:<" + rcpts.get(index) + ">"
+                + DsnParameters.rcpt(envelope, rcpts.get(index), conn.capabilities()), commandMs).addListener((Future<List<SmtpResponse>> f) -> {
             if (!f.isSuccess()) {
                 finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
                 return;

@@ -258,6 +258,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         }
         session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
                 params.size(), reservation);
+        session.transaction.dsn(params.ret(), params.envId());
         write(SmtpReplies.SENDER_OK);
     }
 
@@ -277,12 +278,13 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
             return;
         }
-        String rest = arg.substring(3 + path.end()).trim();
-        if (!rest.isEmpty()) {
-            int eq = rest.indexOf('=');
-            int sp = rest.indexOf(' ');
-            int end = eq < 0 ? (sp < 0 ? rest.length() : sp) : (sp < 0 ? eq : Math.min(eq, sp));
-            write(SmtpReplies.unknownParameter(ctx.alloc(), rest.substring(0, end)));
+        DsnSyntax.RcptParameters params = DsnSyntax.parseRcpt(arg.substring(3 + path.end()));
+        if (params.unknown() != null) {
+            write(SmtpReplies.unknownParameter(ctx.alloc(), params.unknown()));
+            return;
+        }
+        if (params.problem() != null) {
+            write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
         if (tx.hasRecipient(path.address())) {
@@ -290,7 +292,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         } else if (tx.recipients.size() >= server.maxRecipients) {
             write(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 4.5.3.1.10
         } else {
-            tx.addRecipient(path.address());
+            tx.addRecipient(path.address(), params.notifyValue(), params.orcpt());
             write(SmtpReplies.RECIPIENT_OK);
         }
     }
@@ -318,7 +320,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         SmtpSession.Transaction tx = session.transaction;
         long endOfData = System.nanoTime();
         Envelope envelope = new Envelope(tx.id, tx.sender, tx.recipients, Instant.now(), session.helo,
-                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit);
+                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit, tx.dsn());
         pauseReading();
         CompletableFuture<QueueId> future;
         try {

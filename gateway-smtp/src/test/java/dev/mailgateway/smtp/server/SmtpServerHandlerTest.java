@@ -31,7 +31,7 @@ class SmtpServerHandlerTest {
             c.expect("220");
             String r = c.line("EHLO client.test").expect("250-mx.test");
             assertThat(r.split("\n")).containsExactly("250-mx.test", "250-PIPELINING", "250-SIZE 26214400",
-                    "250-8BITMIME", "250-SMTPUTF8", "250 ENHANCEDSTATUSCODES");
+                    "250-8BITMIME", "250-SMTPUTF8", "250-ENHANCEDSTATUSCODES", "250 DSN");
         }
     }
 
