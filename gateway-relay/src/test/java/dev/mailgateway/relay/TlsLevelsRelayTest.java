@@ -129,6 +129,26 @@ class TlsLevelsRelayTest {
     }
 
     @Test
+    void defaultLevelSendsCredentialsOverVerifiedTlsOnEveryConnection_resumedSessionsToo() throws Exception {
+        selfSignedUpstream();
+        up.authUser = "relay";
+        up.authPass = "pw-123";
+        up.closeOnReuse = true; // every message on a new connection (a TLS session may be resumed)
+        Path ca = TestCerts.get().writePem(dir.resolve("ca.pem"));
+        RelayHarness h = relay(provider(up.port(), "relay", "", ca.toString()));
+
+        for (int i = 0; i < 3; i++) {
+            QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Resume" + i, "x\r\n"));
+            assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        }
+        assertThat(up.transactions).hasSize(3).allSatisfy(t -> {
+            assertThat(t.tls()).isTrue();
+            assertThat(t.authUser()).isEqualTo("relay");
+        });
+        assertThat(up.connections.get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void verifyWithoutTheCaRefusesAndSaysWhy() throws Exception {
         selfSignedUpstream();
         RelayHarness h = relay(provider(up.port(), "", "verify", ""));

@@ -212,7 +212,7 @@ public final class UpstreamConnector {
 
         /** After a successful handshake: note whether the certificate verified, and how. */
         private void established(SslHandler ssl) {
-            unverified = UpstreamTls.verificationError(ssl);
+            unverified = policy.verificationError(ssl);
             String proto = ssl.engine().getSession().getProtocol();
             tls.record(provider, unverified == null ? proto + ", certificate verified"
                     : proto + ", certificate not verified: " + unverified);

@@ -27,7 +27,15 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * result, see {@link #verificationError}); tests may pass a context that trusts their own
  * certificate.
  */
-public record UpstreamTls(SslContext context, boolean verifyHostname) {
+public record UpstreamTls(SslContext context, boolean verifyHostname, X509ExtendedTrustManager recorder) {
+
+    /**
+     * A caller-supplied context: its own trust manager decides, so a successful handshake counts
+     * as verified.
+     */
+    public UpstreamTls(SslContext context, boolean verifyHostname) {
+        this(context, verifyHostname, null);
+    }
 
     /** The JDK trust store, host name verification on. */
     public static UpstreamTls system() {
@@ -59,9 +67,10 @@ public record UpstreamTls(SslContext context, boolean verifyHostname) {
             if (base == null) {
                 throw new IllegalStateException("no X509 trust manager available");
             }
+            RecordingTrustManager recorder = new RecordingTrustManager(base, level.verifies());
             SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
-                    .trustManager(new RecordingTrustManager(base, level.verifies())).build();
-            return new UpstreamTls(ctx, true);
+                    .trustManager(recorder).build();
+            return new UpstreamTls(ctx, true, recorder);
         } catch (java.security.GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build the upstream TLS context"
                     + (caFile == null || caFile.isEmpty() ? "" : " from tlsCaFile " + caFile) + ": " + e.getMessage(), e);
@@ -84,11 +93,12 @@ public record UpstreamTls(SslContext context, boolean verifyHostname) {
     }
 
     /**
-     * After a successful handshake: null when the certificate chain and host name verified (or
-     * a caller-supplied context accepted them), otherwise why they did not.
+     * After a successful handshake with a handler of this context: null when the certificate
+     * chain and host name verified (or a caller-supplied context accepted them), otherwise why
+     * they did not. ({@code recorder} is the trust manager of a {@link #forLevel} context; null otherwise.)
      */
-    public static String verificationError(SslHandler handler) {
-        return RecordingTrustManager.verificationError(handler.engine().getSession());
+    public String verificationError(SslHandler handler) {
+        return recorder instanceof RecordingTrustManager r ? r.verificationError(handler.engine()) : null;
     }
 
     /** A client-side handler for {@code host:port}. */
