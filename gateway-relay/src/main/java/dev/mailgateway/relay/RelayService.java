@@ -15,6 +15,7 @@ import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
 import dev.mailgateway.relay.client.UpstreamResolver;
 import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.relay.client.UpstreamTlsPolicies;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
 import dev.mailgateway.relay.pool.ProviderHealth;
 import dev.mailgateway.relay.worker.DeliveryTransport;
@@ -67,8 +68,8 @@ public final class RelayService {
     private final EventLoopGroup group;
     private UpstreamTls tls;
     private AddressResolverGroup<InetSocketAddress> resolver;
+    private volatile UpstreamTlsPolicies tlsPolicies;
     private final ProviderHealth health = new ProviderHealth();
-    private final Set<ProviderConfig> gauged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
     private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
@@ -81,8 +82,8 @@ public final class RelayService {
     }
 
     /**
-     * As above, with a custom TLS client context for upstreams (private CAs, tests); null means
-     * {@link UpstreamTls#system()}, built at start when forwarding.
+     * As above, with a custom TLS client context for every upstream (tests, embedders); null means
+     * one context per provider TLS level and {@code tlsCaFile}, built at start when forwarding.
      */
     public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
                         GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group,
@@ -109,13 +110,15 @@ public final class RelayService {
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
-        if (!local && tls == null) {
-            tls = UpstreamTls.system();
+        UpstreamConnector connector = null;
+        if (!local) {
+            tlsPolicies = new UpstreamTlsPolicies(tls); // null tls: one context per TLS level / CA file
+            tlsPolicies.prepare(cfg.effectiveProviders());
+            if (resolver == null) {
+                resolver = UpstreamResolver.system(transport);
+            }
+            connector = new UpstreamConnector(transport, tlsPolicies, heloName(cfg), resolver);
         }
-        if (!local && resolver == null) {
-            resolver = UpstreamResolver.system(transport);
-        }
-        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg), resolver);
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
         if (!local) {
             startProbing(connector);
@@ -147,10 +150,7 @@ public final class RelayService {
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());
     }
 
-    /**
-     * Probes run on one relay loop: connect + greeting + EHLO (+ STARTTLS, AUTH), then QUIT.
-     * Every second the loop also registers the numeric gauges of providers added by a reload.
-     */
+    /** Probes run on one relay loop: connect + greeting + EHLO (+ STARTTLS, AUTH), then QUIT. */
     private void startProbing(UpstreamConnector connector) {
         EventLoop probeLoop = group.next();
         health.startProbing(probeLoop, p -> {
@@ -166,20 +166,32 @@ public final class RelayService {
                     });
             return done;
         }, () -> config.current().relay().providerBackoffSec(), () -> config.current().effectiveProviders());
-        probeLoop.scheduleWithFixedDelay(this::registerProviderGauges, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** {@code relay.provider.<host_port>.up} (1/0), {@code .down_since_seconds}, {@code .next_probe_seconds}. */
+    /**
+     * Prometheus families with a {@code provider} label (issue #14: the address is a label, not
+     * part of the name): {@code relay.provider.up} (1/0), {@code relay.provider.down_since_seconds}
+     * and {@code relay.provider.next_probe_seconds} (Unix seconds, 0 when up). The suppliers read
+     * the current provider list, so providers added by a reload appear without re-registering.
+     */
     private void registerProviderGauges() {
-        for (ProviderConfig p : config.current().effectiveProviders()) {
-            if (!gauged.add(p)) {
-                continue;
-            }
-            String base = "relay.provider." + p.address().replaceAll("[^A-Za-z0-9]", "_");
-            metrics.gauge(base + ".up", () -> health.isUp(p) ? 1 : 0);
-            metrics.gauge(base + ".down_since_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).downSince()));
-            metrics.gauge(base + ".next_probe_seconds", () -> epochOrZero(health.states(List.of(p)).get(0).nextProbe()));
+        metrics.labelledGauge("relay.provider.up", "provider",
+                "1 when the upstream provider is usable, 0 while it is down (until a probe succeeds).",
+                () -> providerValues(st -> st.up() ? 1 : 0));
+        metrics.labelledGauge("relay.provider.down_since_seconds", "provider",
+                "Unix time since which the upstream provider is down, 0 while it is up.",
+                () -> providerValues(st -> epochOrZero(st.downSince())));
+        metrics.labelledGauge("relay.provider.next_probe_seconds", "provider",
+                "Unix time of the next probe of a down upstream provider, 0 while it is up.",
+                () -> providerValues(st -> epochOrZero(st.nextProbe())));
+    }
+
+    private Map<String, Long> providerValues(java.util.function.ToLongFunction<ProviderHealth.State> value) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (ProviderHealth.State st : health.states(config.current().effectiveProviders())) {
+            out.put(st.address(), value.applyAsLong(st));
         }
+        return out;
     }
 
     private static long epochOrZero(java.time.Instant t) {
@@ -209,7 +221,20 @@ public final class RelayService {
 
     /** Problems when every upstream provider is in its back-off period; none in local mode. */
     public HealthCheck healthCheck() {
-        return () -> local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+        return new HealthCheck() {
+            @Override
+            public List<String> problems() {
+                return local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+            }
+
+            /** Each provider's TLS level and last TLS outcome (issue #14: say why a handshake failed). */
+            @Override
+            public java.util.Map<String, Object> details() {
+                UpstreamTlsPolicies p = tlsPolicies;
+                return local || p == null ? java.util.Map.of()
+                        : java.util.Map.of("providers", p.describe(config.current().effectiveProviders()));
+            }
+        };
     }
 
     /** Messages waiting for a retry timer. */

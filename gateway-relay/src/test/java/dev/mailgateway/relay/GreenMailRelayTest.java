@@ -95,7 +95,7 @@ class GreenMailRelayTest {
         assertThat(greenMail.waitForIncomingEmail(5_000, 95)).isTrue();
         // one SMTP transaction per batch: the provider's transaction timer counted five
         assertThat(h.metrics.registry().getTimers()
-                .get("mail_gateway.relay.provider.127_0_0_1_" + port() + ".latency").getCount()).isEqualTo(5);
+                .get("mail_gateway.relay.provider.latency.127.0.0.1:" + port()).getCount()).isEqualTo(5);
         assertThat(h.spool.journal(id)).singleElement().satisfies(j -> assertThat(j.outcomes()).hasSize(95));
     }
 

@@ -95,8 +95,14 @@ public final class RelayHarness implements AutoCloseable {
     }
 
     public QueueId send(String from, List<String> to, byte[] content, boolean eightBit) {
+        return send(from, to, content, eightBit, dev.mailgateway.core.model.Dsn.NONE);
+    }
+
+    /** As above, with RFC 3461 parameters in the envelope. */
+    public QueueId send(String from, List<String> to, byte[] content, boolean eightBit,
+                        dev.mailgateway.core.model.Dsn dsn) {
         Envelope env = new Envelope(ids.next(), from, to, Instant.now(), "client.test", "127.0.0.1", "",
-                false, eightBit);
+                false, eightBit, dsn);
         SpooledMessage m = spool.add(env, content);
         dispatcher.dispatch(m);
         return env.id();

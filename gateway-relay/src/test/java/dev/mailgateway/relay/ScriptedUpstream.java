@@ -41,6 +41,8 @@ public final class ScriptedUpstream implements AutoCloseable {
     public volatile boolean eightBitMime = true;
     public volatile long sizeLimit = 0;
     public volatile SSLContext startTls;
+    /** After "220 go ahead" to STARTTLS, answer the handshake with non-TLS bytes and close. */
+    public volatile boolean brokenTls;
     public volatile String authUser;
     public volatile String authPass;
     public volatile String authMechanisms = "PLAIN LOGIN";
@@ -160,6 +162,12 @@ public final class ScriptedUpstream implements AutoCloseable {
                     reply(out, "250 scripted.test");
                 } else if (upper.equals("STARTTLS") && startTls != null && !tls) {
                     reply(out, "220 2.0.0 go ahead");
+                    if (brokenTls) {
+                        out.write("this is not a TLS record\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        s.close();
+                        return;
+                    }
                     SSLSocket ssl = (SSLSocket) startTls.getSocketFactory().createSocket(s, null, s.getPort(), true);
                     ssl.setUseClientMode(false);
                     ssl.startHandshake();

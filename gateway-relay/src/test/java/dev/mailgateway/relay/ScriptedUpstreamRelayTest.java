@@ -76,7 +76,7 @@ class ScriptedUpstreamRelayTest {
         assertThat(h.metrics.recipientsDelivered.getCount()).isEqualTo(1);
         assertThat(h.metrics.processingTime.getCount()).isEqualTo(1);
         assertThat(h.metrics.registry().getTimers()).containsKey(
-                "mail_gateway.relay.provider.127_0_0_1_" + up.port() + ".latency");
+                "mail_gateway.relay.provider.latency.127.0.0.1:" + up.port());
     }
 
     @Test

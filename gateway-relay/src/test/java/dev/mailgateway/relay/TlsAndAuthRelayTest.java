@@ -97,11 +97,11 @@ class TlsAndAuthRelayTest {
     }
 
     @Test
-    void untrustedCertificateOnStartTlsIsNotSentInClear() throws Exception {
+    void untrustedCertificateOnRequiredStartTlsIsNotSentInClear() throws Exception {
         up = new ScriptedUpstream();
         up.startTls = TestCerts.get().serverContext();
-        // the JDK trust store does not know the test certificate
-        RelayHarness h = relay(provider(up.port(), "", "", false), UpstreamTls.system());
+        // the JDK trust store does not know the test certificate; requireStartTls = tlsLevel verify
+        RelayHarness h = relay(provider(up.port(), "", "", true), UpstreamTls.system());
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Untrusted", "x\r\n"));
 

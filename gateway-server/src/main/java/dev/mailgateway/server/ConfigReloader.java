@@ -43,7 +43,9 @@ final class ConfigReloader {
             "batchSize", "batchDelay", "continueOnError",
             "retry.",
             // the relay also reads these per attempt (docs/relay.md)
-            "relay.", "processingTimeout", "security.logAllEmails");
+            "relay.", "processingTimeout", "security.logAllEmails",
+            // issue #14: outbound TLS policy (per connection) and path leniency (per command)
+            "forwardTlsLevel", "forwardTlsCaFile", "smtp.requireAngleBrackets");
 
     private static final JsonMapper MAPPER = JsonMapper.builder().findAndAddModules().build();
 

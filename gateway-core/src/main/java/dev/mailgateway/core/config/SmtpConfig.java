@@ -10,11 +10,15 @@ package dev.mailgateway.core.config;
  *   <li>{@code authFailureDelayMs}: pause before a 535 reply.
  *   <li>{@code maxAuthFailures} within {@code authFailureWindowSec} from one IP: 421 and close.
  *   <li>{@code shutdownGraceSec}: how long in-flight transactions may finish on SIGTERM.
+ *   <li>{@code requireAngleBrackets}: true = MAIL FROM / RCPT TO paths need {@code <...>} (RFC 5321
+ *       strict); false (default, like Postfix) = {@code MAIL FROM:a@b} is accepted too.
+ *   <li>{@code implicitTlsPort}: a second listener speaking TLS from the first byte (RFC 8314); 0 = off.
  * </ul>
  */
 public record SmtpConfig(
         String hostname, int maxLineLength, String bareLineFeed, int authFailureDelayMs,
-        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec) {
+        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec,
+        boolean requireAngleBrackets, int implicitTlsPort) {
 
     public SmtpConfig {
         hostname = Check.orEmpty(hostname);
@@ -30,10 +34,14 @@ public record SmtpConfig(
         Check.positive("smtp.maxAuthFailures", maxAuthFailures);
         Check.positive("smtp.authFailureWindowSec", authFailureWindowSec);
         Check.nonNegative("smtp.shutdownGraceSec", shutdownGraceSec);
+        if (implicitTlsPort < 0 || implicitTlsPort > 65535) {
+            throw new ConfigException("smtp.implicitTlsPort must be a port number 1-65535 (0 = off), got "
+                    + implicitTlsPort);
+        }
     }
 
     public static SmtpConfig defaults() {
-        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30);
+        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30, false, 0);
     }
 
     public boolean rejectBareLineFeed() {

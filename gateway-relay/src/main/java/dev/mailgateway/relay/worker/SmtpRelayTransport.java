@@ -286,7 +286,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private Timer latencyTimer(UpstreamPool pool) {
         Timer t = latency.get(pool);
         if (t == null) {
-            t = metrics.timer("relay.provider." + pool.address().replaceAll("[^A-Za-z0-9]", "_") + ".latency");
+            t = metrics.providerLatency(pool.address()); // Prometheus: a provider="host:port" label
             latency.put(pool, t);
         }
         return t;

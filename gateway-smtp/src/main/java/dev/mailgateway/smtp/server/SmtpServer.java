@@ -48,6 +48,7 @@ public final class SmtpServer {
     private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
     private volatile SmtpServerContext context;
     private volatile Channel serverChannel;
+    private volatile Channel implicitTlsChannel;
 
     public SmtpServer(LiveConfig config, MessageIngress ingress, GatewayMetrics metrics,
             QueueIdGenerator ids, NettyTransport transport, EventLoopGroup bossGroup,
@@ -89,7 +90,39 @@ public final class SmtpServer {
         InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
         log.debug("SMTP listening on {} ({}, TLS {}, host name {})", local, transport.name(),
                 context.sslContext == null ? "off" : "on", context.hostname);
+        if (c.smtp().implicitTlsPort() > 0) {
+            bindImplicitTls(b, c);
+        }
         return local;
+    }
+
+    /**
+     * RFC 8314 implicit TLS ("submissions", port 465): the same server on a second port, every
+     * connection starting with the TLS handshake. Same context, policy and limits.
+     */
+    private void bindImplicitTls(ServerBootstrap plain, GatewayConfig c) {
+        if (context.sslContext == null) {
+            serverChannel.close().awaitUninterruptibly();
+            throw new IllegalStateException("smtp.implicitTlsPort is " + c.smtp().implicitTlsPort()
+                    + " but no certificate is configured: set tls.certFile and tls.keyFile");
+        }
+        ChannelFuture bind = plain.clone()
+                .childHandler(new SmtpServerInitializer(context, channels, true))
+                .bind(c.smtpHost(), c.smtp().implicitTlsPort()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            serverChannel.close().awaitUninterruptibly();
+            throw new IllegalStateException("cannot listen for SMTP with implicit TLS on " + c.smtpHost() + ":"
+                    + c.smtp().implicitTlsPort() + " (smtp.implicitTlsPort): " + bind.cause().getMessage(),
+                    bind.cause());
+        }
+        implicitTlsChannel = bind.channel();
+        log.info("SMTP with implicit TLS (RFC 8314) listening on {}", implicitTlsChannel.localAddress());
+    }
+
+    /** The implicit-TLS listener's address, or null when smtp.implicitTlsPort is 0. */
+    public InetSocketAddress implicitTlsAddress() {
+        Channel ch = implicitTlsChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     /**
@@ -107,6 +140,9 @@ public final class SmtpServer {
         ctx.beginShutdown();
         if (serverChannel != null) {
             serverChannel.close();
+        }
+        if (implicitTlsChannel != null) {
+            implicitTlsChannel.close();
         }
         List<Channel> open = new ArrayList<>(channels);
         for (Channel ch : open) {

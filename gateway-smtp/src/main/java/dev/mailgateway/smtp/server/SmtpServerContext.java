@@ -83,6 +83,7 @@ final class SmtpServerContext {
             lines.add("8BITMIME");
             lines.add("SMTPUTF8");
             lines.add("ENHANCEDSTATUSCODES");
+            lines.add("DSN"); // RFC 3461: parameters kept and passed to upstreams that offer DSN
             if ((i & 1) != 0) {
                 lines.add("STARTTLS");
             }

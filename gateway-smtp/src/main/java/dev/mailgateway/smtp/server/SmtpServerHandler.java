@@ -72,6 +72,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
                 ? remote.getAddress() : null;
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
+        session.tls = ctx.pipeline().get(SslHandler.class) != null; // the implicit-TLS port (RFC 8314)
         server.metrics.connectionsOpen.inc();
         log.debug("{} connected from {}", session.id, session.ipText);
         ctx.writeAndFlush(server.greeting.content());
@@ -167,7 +168,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         int space = arg.indexOf(' ');
         String name = space < 0 ? arg : arg.substring(0, space);
         if (name.isEmpty() || name.length() > 255 || SmtpText.hasControl(name)) {
-            write(SmtpReplies.EHLO_NEEDS_DOMAIN);
+            write(extended ? SmtpReplies.EHLO_NEEDS_DOMAIN : SmtpReplies.HELO_NEEDS_DOMAIN);
             return;
         }
         session.endTransaction(); // RFC 5321 4.1.4: EHLO implies RSET
@@ -205,7 +206,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.MAIL_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true,
+                config.smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badSender(ctx.alloc(), path.problem()));
             return;
@@ -256,6 +258,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         }
         session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
                 params.size(), reservation);
+        session.transaction.dsn(params.ret(), params.envId());
         write(SmtpReplies.SENDER_OK);
     }
 
@@ -269,17 +272,19 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.RCPT_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8,
+                server.live.current().smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
             return;
         }
-        String rest = arg.substring(3 + path.end()).trim();
-        if (!rest.isEmpty()) {
-            int eq = rest.indexOf('=');
-            int sp = rest.indexOf(' ');
-            int end = eq < 0 ? (sp < 0 ? rest.length() : sp) : (sp < 0 ? eq : Math.min(eq, sp));
-            write(SmtpReplies.unknownParameter(ctx.alloc(), rest.substring(0, end)));
+        DsnSyntax.RcptParameters params = DsnSyntax.parseRcpt(arg.substring(3 + path.end()));
+        if (params.unknown() != null) {
+            write(SmtpReplies.unknownParameter(ctx.alloc(), params.unknown()));
+            return;
+        }
+        if (params.problem() != null) {
+            write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
         if (tx.hasRecipient(path.address())) {
@@ -287,7 +292,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         } else if (tx.recipients.size() >= server.maxRecipients) {
             write(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 4.5.3.1.10
         } else {
-            tx.addRecipient(path.address());
+            tx.addRecipient(path.address(), params.notifyValue(), params.orcpt());
             write(SmtpReplies.RECIPIENT_OK);
         }
     }
@@ -315,7 +320,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         SmtpSession.Transaction tx = session.transaction;
         long endOfData = System.nanoTime();
         Envelope envelope = new Envelope(tx.id, tx.sender, tx.recipients, Instant.now(), session.helo,
-                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit);
+                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit, tx.dsn());
         pauseReading();
         CompletableFuture<QueueId> future;
         try {
@@ -412,6 +417,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             case LINE_TOO_LONG -> {
                 session.auth = null;
                 write(SmtpReplies.LINE_TOO_LONG);
+            }
+            case BARE_LF_COMMAND -> {
+                session.auth = null;
+                write(SmtpReplies.BARE_LF_COMMAND);
             }
             case MESSAGE_TOO_LARGE -> {
                 session.endTransaction();

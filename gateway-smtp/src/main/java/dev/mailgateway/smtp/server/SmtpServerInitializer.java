@@ -52,16 +52,34 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final SmtpServerContext server;
     private final ChannelGroup channels;
+    private final boolean implicitTls;
 
     SmtpServerInitializer(SmtpServerContext server, ChannelGroup channels) {
+        this(server, channels, false);
+    }
+
+    /** @param implicitTls RFC 8314: the connection starts with the TLS handshake (smtp.implicitTlsPort) */
+    SmtpServerInitializer(SmtpServerContext server, ChannelGroup channels, boolean implicitTls) {
         this.server = server;
         this.channels = channels;
+        this.implicitTls = implicitTls;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
         String id = "conn=" + ch.id().asShortText();
+        if (implicitTls) {
+            // first, so even a refusal reply is sent inside TLS (it waits for the handshake)
+            io.netty.handler.ssl.SslHandler ssl = server.sslContext.newHandler(ch.alloc());
+            ch.pipeline().addLast("tls", ssl);
+            ssl.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.info("{} implicit TLS handshake failed: {}", id, f.cause().toString());
+                    ch.close();
+                }
+            });
+        }
         if (server.shuttingDown()) {
             ch.pipeline().addLast(CLOSING);
             return;
@@ -82,7 +100,7 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> server.connections.release(ip));
         channels.add(ch);
-        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength);
+        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength, server.rejectBareLf);
         ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
         ch.pipeline().addLast("decoder", decoder);
         ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));
