@@ -43,6 +43,8 @@ final class SmtpServerContext {
     final CredentialVerifier credentials;
     final AuthFailureTracker authFailures;
     final ConnectionLimiter connections;
+    final boolean proxyProtocol;
+    final List<Cidr> proxyTrustedNetworks;
 
     final SmtpReply greeting;
     final SmtpReply heloReply;
@@ -72,6 +74,8 @@ final class SmtpServerContext {
         this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
                 () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);
         this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
+        this.proxyProtocol = c.smtp().proxyProtocol();
+        this.proxyTrustedNetworks = Cidr.parseAll("smtp.proxyTrustedNetworks", c.smtp().proxyTrustedNetworks());
 
         this.greeting = SmtpReply.plain(220, hostname + " ESMTP ready");
         this.heloReply = SmtpReply.plain(250, hostname);
@@ -106,6 +110,11 @@ final class SmtpServerContext {
             return ip.isLoopbackAddress();
         }
         return allowedNetworks.isEmpty() || Cidr.anyContains(allowedNetworks, ip);
+    }
+
+    /** smtp.proxyTrustedNetworks: may this TCP peer send a PROXY header? */
+    boolean trustedProxy(InetAddress ip) {
+        return ip != null && Cidr.anyContains(proxyTrustedNetworks, ip);
     }
 
     boolean shuttingDown() {

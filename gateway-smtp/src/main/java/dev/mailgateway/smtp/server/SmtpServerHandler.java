@@ -21,7 +21,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
@@ -69,8 +68,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
-                ? remote.getAddress() : null;
+        InetAddress ip = ClientAddress.of(ctx.channel()); // the PROXY header's client when smtp.proxyProtocol
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
         server.metrics.connectionsOpen.inc();
         log.debug("{} connected from {}", session.id, session.ipText);
