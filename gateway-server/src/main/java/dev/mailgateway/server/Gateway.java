@@ -122,7 +122,7 @@ public final class Gateway implements AutoCloseable {
 
             if (config.enableHealthCheck()) {
                 admin = new AdminServer(config, metrics, spool, dispatcher, failed,
-                        List.of(spoolHealth, relay.healthCheck()), transport, adminGroup);
+                        List.of(spoolHealth, relay.healthCheck(), smtp.healthCheck()), transport, adminGroup);
                 closers.push(new Closer("admin", admin::close));
             } else {
                 admin = null;

@@ -11,6 +11,7 @@ import dev.mailgateway.smtp.auth.CredentialVerifier;
 import dev.mailgateway.smtp.auth.SaslExchange;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.ratelimit.RateLimiter;
+import dev.mailgateway.smtp.ratelimit.RateLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -40,6 +41,7 @@ final class SmtpServerContext {
     final List<Cidr> allowedNetworks;
     final SslContext sslContext;
     final RateLimiter rateLimiter;
+    final RateLimits rateLimits;
     final CredentialVerifier credentials;
     final AuthFailureTracker authFailures;
     final ConnectionLimiter connections;
@@ -69,7 +71,8 @@ final class SmtpServerContext {
         this.allowLocalOnly = c.security().allowLocalOnly();
         this.allowedNetworks = Cidr.parseAll("security.allowedNetworks", c.security().allowedNetworks());
         this.sslContext = sslContext;
-        this.rateLimiter = new RateLimiter(() -> live.current().rateLimits());
+        this.rateLimits = RateLimits.create(() -> live.current().rateLimits()); // Redis when rateLimits.redis.uri
+        this.rateLimiter = rateLimits.local();
         this.credentials = new CredentialVerifier(live::current);
         this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
                 () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);

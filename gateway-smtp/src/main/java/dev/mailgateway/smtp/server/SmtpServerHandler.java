@@ -11,7 +11,6 @@ import dev.mailgateway.smtp.codec.SmtpMessageBody;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
-import dev.mailgateway.smtp.ratelimit.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -120,6 +119,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     void write(ByteBuf reply) {
         ctx.write(reply);
+    }
+
+    boolean closing() {
+        return closing;
     }
 
     void closeWith(SmtpReply reply) {
@@ -240,21 +243,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        String sender = path.address();
-        RateLimiter.Reservation reservation =
-                server.rateLimiter.reserve(RateLimiter.senderKey(session.authUser, sender));
-        if (!reservation.allowed()) {
-            RateLimiter.Verdict v = reservation.verdict();
-            server.metrics.rateLimited.inc();
-            log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
-                    v.limit(), v.max(), SmtpText.mask(session.authUser != null ? session.authUser : sender, config),
-                    session.ipText, v.retryAfterSeconds());
-            write(SmtpReplies.rateLimited(ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
-            return;
-        }
-        session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
-                params.size(), reservation);
-        write(SmtpReplies.SENDER_OK);
+        SmtpRateLimitCheck.reserve(this, path.address(), params); // may answer later (Redis)
     }
 
     private void rcpt(String arg) {
