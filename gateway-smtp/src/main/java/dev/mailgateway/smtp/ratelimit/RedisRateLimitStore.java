@@ -77,8 +77,8 @@ public final class RedisRateLimitStore implements AutoCloseable {
         RedisURI uri = RedisURI.create(config.uri());
         uri.setTimeout(Duration.ofMillis(config.timeoutMs()));
         this.resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(1)
-                .computationThreadPoolSize(1)
+                .ioThreadPoolSize(2) // Lettuce's minimum
+                .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
                 .build();
         this.client = RedisClient.create(resources, uri);
