@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * them on reconnect, counting a message twice). The first connect is attempted in the
  * background (the gateway starts while Redis is down) and retried every second; after a
  * connection existed Lettuce reconnects by itself. While the last attempt failed,
- * {@link #problem()} names Redis; a ping every second clears it once Redis answers again.
+ * {@link #problem()} names Redis; a check every second notices a lost connection without any
+ * mail traffic, and a ping clears the problem once Redis answers again.
  * The scripts are loaded with {@code SCRIPT LOAD} on connect and whenever Redis answers again;
  * a script still missing ({@code NOSCRIPT}, e.g. right after a Redis restart) is sent once with
  * {@code EVAL}.
@@ -139,10 +140,11 @@ public final class RedisRateLimitStore implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (connection == null) {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null) {
             connect();
-        } else if (problem != null) {
-            ping();
+        } else if (problem != null || !c.isOpen()) {
+            ping(); // rejected at once while disconnected: /health degrades without traffic too
         }
     }
 

@@ -83,6 +83,7 @@ public final class SmtpServer {
                 .childHandler(new SmtpServerInitializer(context, channels));
         ChannelFuture bind = b.bind(c.smtpHost(), c.smtpPort()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
+            context.rateLimits.close();
             throw new IllegalStateException("cannot listen for SMTP on " + c.smtpHost() + ":"
                     + c.smtpPort() + ": " + bind.cause().getMessage(), bind.cause());
         }

@@ -143,6 +143,16 @@ class RedisRateLimitStoreTest {
     }
 
     @Test
+    void healthNamesRedisWhenItDiesWithoutAnyTraffic() throws Exception {
+        limits(3, "local", 300);
+        await("connected", () -> limits.problems().isEmpty());
+        redis.stop();
+        await("health degraded with no MAIL FROM at all", () -> !limits.problems().isEmpty());
+        redis.startAgain();
+        await("health ok again", () -> limits.problems().isEmpty());
+    }
+
+    @Test
     void onErrorRejectAndAllow() throws Exception {
         limits(3, "reject", 300);
         await("connected", () -> limits.problems().isEmpty());
