@@ -105,6 +105,9 @@ final class ConfigReloader {
     }
 
     static boolean isReloadable(String key) {
+        if (key.startsWith("rateLimits.redis.") && !key.equals("rateLimits.redis.onError")) {
+            return false; // the Redis client is made at start (docs/scale-out.md); onError is read live
+        }
         for (String r : RELOADABLE) {
             if (r.endsWith(".") ? key.startsWith(r) : key.equals(r)) {
                 return true;

@@ -125,7 +125,7 @@ public final class Gateway implements AutoCloseable {
 
             if (config.enableHealthCheck()) {
                 admin = new AdminServer(config, metrics, spool, dispatcher, failed,
-                        List.of(spoolHealth, relay.healthCheck()), transport, adminGroup, () -> {
+                        List.of(spoolHealth, relay.healthCheck(), smtp.healthCheck()), transport, adminGroup, () -> {
                             ConfigReload r = reloadAction;
                             return r == null ? ConfigReload.Result.failed("config reload is not set up yet")
                                     : r.reload();

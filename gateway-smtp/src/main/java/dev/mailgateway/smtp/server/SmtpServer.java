@@ -3,6 +3,7 @@ package dev.mailgateway.smtp.server;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.TlsConfig;
+import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.net.NettyTransport;
@@ -83,6 +84,7 @@ public final class SmtpServer {
                 .childHandler(new SmtpServerInitializer(context, channels));
         ChannelFuture bind = b.bind(c.smtpHost(), c.smtpPort()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
+            context.rateLimits.close();
             throw new IllegalStateException("cannot listen for SMTP on " + c.smtpHost() + ":"
                     + c.smtpPort() + ": " + bind.cause().getMessage(), bind.cause());
         }
@@ -164,10 +166,22 @@ public final class SmtpServer {
             }
         }, Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
         all.whenComplete((v, e) -> {
+            ctx.rateLimits.close(); // the Redis client, if any, once no connection can ask it
             log.info("SMTP server stopped");
             done.complete(null);
         });
         return done;
+    }
+
+    /**
+     * For /health: names Redis while rateLimits.redis is set and Redis cannot be reached
+     * (recovers by itself); nothing with local rate limits or before {@link #start()}.
+     */
+    public HealthCheck healthCheck() {
+        return () -> {
+            SmtpServerContext ctx = context;
+            return ctx == null ? List.of() : ctx.rateLimits.problems();
+        };
     }
 
     /** Connections now open and admitted (refused ones are not counted). */

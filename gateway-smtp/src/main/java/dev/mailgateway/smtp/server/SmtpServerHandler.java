@@ -11,7 +11,6 @@ import dev.mailgateway.smtp.codec.SmtpMessageBody;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
-import dev.mailgateway.smtp.ratelimit.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +20,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
@@ -69,8 +67,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
-                ? remote.getAddress() : null;
+        InetAddress ip = ClientAddress.of(ctx.channel()); // the PROXY header's client when smtp.proxyProtocol
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
         session.tls = ctx.pipeline().get(SslHandler.class) != null; // the implicit-TLS port (RFC 8314)
         server.metrics.connectionsOpen.inc();
@@ -123,6 +120,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     void write(ByteBuf reply) {
         ctx.write(reply);
+    }
+
+    boolean closing() {
+        return closing;
     }
 
     void closeWith(SmtpReply reply) {
@@ -244,22 +245,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        String sender = path.address();
-        RateLimiter.Reservation reservation =
-                server.rateLimiter.reserve(RateLimiter.senderKey(session.authUser, sender));
-        if (!reservation.allowed()) {
-            RateLimiter.Verdict v = reservation.verdict();
-            server.metrics.rateLimited.inc();
-            log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
-                    v.limit(), v.max(), SmtpText.mask(session.authUser != null ? session.authUser : sender, config),
-                    session.ipText, v.retryAfterSeconds());
-            write(SmtpReplies.rateLimited(ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
-            return;
-        }
-        session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
-                params.size(), reservation);
-        session.transaction.dsn(params.ret(), params.envId());
-        write(SmtpReplies.SENDER_OK);
+        SmtpRateLimitCheck.reserve(this, path.address(), params); // may answer later (Redis)
     }
 
     private void rcpt(String arg) {
