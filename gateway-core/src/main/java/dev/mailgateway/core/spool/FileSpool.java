@@ -14,6 +14,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,7 +29,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import io.netty.buffer.ByteBuf;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
@@ -61,6 +64,8 @@ public final class FileSpool implements Spool {
     /** Contents under this size stay in memory while live (no disk read for the relay). */
     static final int CACHE_MAX_CONTENT = 256 * 1024;
     static final long DEFAULT_CACHE_BUDGET = 64L << 20;
+    /** Contents above this are written as CHUNK records + COMMIT, never as one inline record. */
+    static final int INLINE_MAX = 1 << 20;
     private static final int MAX_BATCH_OPS = 4096;
     private static final long MAX_BATCH_BYTES = 16L << 20;
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -76,6 +81,7 @@ public final class FileSpool implements Spool {
     private final FileStore fileStore;
     private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
+    private final AtomicLong writeIds = new AtomicLong(new SecureRandom().nextLong());
     private final ConcurrentSkipListMap<QueueId, SpoolEntry> live = new ConcurrentSkipListMap<>();
     private final Thread writer;
     private final long firstNewSeq;
@@ -172,6 +178,11 @@ public final class FileSpool implements Spool {
         return done;
     }
 
+    @Override
+    public SpoolUpload begin() {
+        return new Upload(writeIds.incrementAndGet());
+    }
+
     /**
      * {@inheritDoc} A cached content returns an already completed future (no thread hop);
      * the array is shared with the spool's cache: do not modify it.
@@ -186,8 +197,24 @@ public final class FileSpool implements Spool {
             }
         }
         CompletableFuture<byte[]> done = new CompletableFuture<>();
-        submit(new Read(id, done));
+        submit(new Read(id, 0, Integer.MAX_VALUE, done));
         return done;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readContent(QueueId id, long offset, int maxBytes) {
+        if (offset < 0 || maxBytes <= 0) {
+            throw new IllegalArgumentException("offset " + offset + ", maxBytes " + maxBytes);
+        }
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        submit(new Read(id, offset, maxBytes, done));
+        return done;
+    }
+
+    @Override
+    public long contentLength(QueueId id) {
+        SpoolEntry e = live.get(id);
+        return e == null ? -1 : e.contentLength;
     }
 
     /** {@inheritDoc} An id that is not live (already final, unknown) completes without a record. */
@@ -277,6 +304,8 @@ public final class FileSpool implements Spool {
                 batch.add(op);
                 if (op instanceof Append a) {
                     bytes += a.content.length;
+                } else if (op instanceof Chunk c) {
+                    bytes += c.data.readableBytes();
                 }
             }
             try {
@@ -323,8 +352,10 @@ public final class FileSpool implements Spool {
                     r.done.complete(recoverOnWriter());
                 } else if (op instanceof Stop s) {
                     stop = s;
+                } else if (op instanceof Abort a) {
+                    a.upload.unpin();
                 } else if (error != null) {
-                    op.fail(error);
+                    failOnWriter(op, error);
                 } else {
                     written.add(op);
                     if (op instanceof Append a) {
@@ -332,13 +363,18 @@ public final class FileSpool implements Spool {
                         stageAppend(a, onDurable);
                     } else if (op instanceof Outcome o) {
                         stageOutcome(o, onDurable);
+                    } else if (op instanceof Chunk c) {
+                        stageChunk(c, onDurable);
+                    } else if (op instanceof Commit c) {
+                        appended = true;
+                        stageCommit(c, onDurable);
                     }
                 }
             } catch (IOException e) {
                 error = e;
             } catch (RuntimeException e) {
                 written.remove(op);
-                op.fail(e);
+                failOnWriter(op, e);
             }
         }
         if (error == null) {
@@ -369,7 +405,98 @@ public final class FileSpool implements Spool {
         return stop;
     }
 
+    /** Fails an operation on the writer thread: an upload's commit also gives up its pinned bytes. */
+    private static void failOnWriter(Op op, Throwable t) {
+        op.fail(t);
+        if (op instanceof Commit c) {
+            c.upload.unpin();
+        }
+    }
+
+    private void stageChunk(Chunk c, List<Runnable> onDurable) throws IOException {
+        Upload u = c.upload;
+        try {
+            if (u.failed != null || u.finished) {
+                c.done.completeExceptionally(u.failed != null ? u.failed
+                        : new IllegalStateException("upload already committed or aborted"));
+                return;
+            }
+            ByteBuffer data = c.data.nioBuffer();
+            stageChunkData(u, data);
+        } finally {
+            c.releaseData(); // staged (copied) or written by now, or failed
+        }
+        onDurable.add(() -> c.done.complete(null));
+    }
+
+    /** Writes one CHUNK record of {@code u}'s content; its bytes count as live (pinned) at once. */
+    private void stageChunkData(Upload u, ByteBuffer data) throws IOException {
+        int length = data.remaining();
+        if (length == 0) {
+            return;
+        }
+        ByteBuffer header = SpoolRecords.chunkHeader(u.writeId, data);
+        Segment seg = segments.segmentFor(header.remaining() + (long) length);
+        long dataPosition = seg.size + header.remaining();
+        segments.write(header);
+        segments.write(data);
+        ContentExtent extent = new ContentExtent(seg, dataPosition, length);
+        seg.live++; // pinned until the commit makes it the entry's, or the abort releases it
+        seg.liveBytes += length;
+        u.chunks.add(extent);
+        u.bytes += length;
+    }
+
+    private void stageCommit(Commit c, List<Runnable> onDurable) throws IOException {
+        Upload u = c.upload;
+        if (u.failed != null || u.finished) {
+            c.done.completeExceptionally(u.failed != null
+                    ? new IOException("spool write failed: " + u.failed.getMessage(), u.failed)
+                    : new IllegalStateException("upload already committed or aborted"));
+            u.unpin();
+            return;
+        }
+        stageCommitRecord(u, c.message, onDurable, c.done);
+    }
+
+    private void stageCommitRecord(Upload u, SpooledMessage m, List<Runnable> onDurable,
+            CompletableFuture<SpooledMessage> done) throws IOException {
+        if (u.bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("message too large for the spool: " + u.bytes);
+        }
+        ByteBuffer record = SpoolRecords.commitRecord(m, u.writeId, u.chunks.size(), (int) u.bytes);
+        Segment seg = segments.segmentFor(record.remaining());
+        segments.write(record);
+        onDurable.add(() -> {
+            u.finished = true;
+            SpoolEntry e = new SpoolEntry(m, seg, u.chunks.toArray(new ContentExtent[0]), (int) u.bytes);
+            u.chunks.clear(); // the entry owns the pins now
+            seg.live++;
+            install(e);
+            done.complete(m);
+        });
+    }
+
+    private void install(SpoolEntry e) {
+        SpoolEntry old = live.put(e.message.id(), e);
+        if (old != null) {
+            release(old); // a re-sent failed message keeps its id: the new copy replaces it
+        } else {
+            liveCount++;
+        }
+        metrics.spoolAppends.inc();
+    }
+
     private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
+        if (a.content.length > INLINE_MAX) {
+            // large contents go as chunks, so no record is ever larger than MAX_PAYLOAD_V2
+            Upload u = new Upload(writeIds.incrementAndGet());
+            for (int off = 0; off < a.content.length; off += INLINE_MAX) {
+                stageChunkData(u, ByteBuffer.wrap(a.content, off, Math.min(INLINE_MAX, a.content.length - off)));
+            }
+            stageCommitRecord(u, a.message, onDurable, a.done);
+            return;
+        }
         ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
         long recordLength = header.remaining() + (long) a.content.length;
         Segment seg = segments.segmentFor(recordLength);
@@ -387,15 +514,8 @@ public final class FileSpool implements Spool {
             e.cached = a.content;
             cachedBytes += length;
         }
-        SpoolEntry old = live.put(m.id(), e);
-        if (old != null) {
-            release(old); // a re-sent failed message keeps its id: the new copy replaces it
-        } else {
-            liveCount++;
-        }
-        seg.live++;
-        seg.liveBytes += length;
-        metrics.spoolAppends.inc();
+        e.countIn(1);
+        install(e);
         a.done.complete(m);
     }
 
@@ -440,21 +560,53 @@ public final class FileSpool implements Spool {
             return;
         }
         byte[] cached = e.cached;
-        if (cached != null) {
+        if (cached != null && r.offset == 0 && r.maxBytes >= cached.length) {
             r.done.complete(cached);
             return;
         }
         try {
-            r.done.complete(e.segment.read(e.contentPosition, e.contentLength));
-        } catch (IOException ex) {
+            r.done.complete(readRange(e, r.offset, r.maxBytes));
+        } catch (IOException | RuntimeException ex) {
             LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
             r.done.completeExceptionally(ex);
         }
     }
 
+    /** Up to {@code max} content bytes of {@code e} from {@code offset} (writer thread). */
+    private static byte[] readRange(SpoolEntry e, long offset, int max) throws IOException {
+        long n = Math.max(0, Math.min((long) max, e.contentLength - offset));
+        byte[] out = new byte[(int) n];
+        if (n == 0) {
+            return out;
+        }
+        if (e.cached != null) {
+            System.arraycopy(e.cached, (int) offset, out, 0, out.length);
+            return out;
+        }
+        if (e.chunks == null) {
+            e.segment.readInto(e.contentPosition + offset, ByteBuffer.wrap(out));
+            return out;
+        }
+        long at = 0; // content offset where the current extent starts
+        int filled = 0;
+        for (ContentExtent c : e.chunks) {
+            long end = at + c.length();
+            if (end > offset && filled < out.length) {
+                long from = Math.max(offset, at);
+                int take = (int) Math.min(end - from, out.length - filled);
+                c.segment().readInto(c.position() + (from - at), ByteBuffer.wrap(out, filled, take));
+                filled += take;
+            }
+            at = end;
+            if (filled == out.length) {
+                break;
+            }
+        }
+        return out;
+    }
+
     private void release(SpoolEntry e) {
-        e.segment.live--;
-        e.segment.liveBytes -= e.contentLength;
+        e.countIn(-1);
         if (e.cached != null) {
             cachedBytes -= e.contentLength;
             e.cached = null;
@@ -470,7 +622,7 @@ public final class FileSpool implements Spool {
         segments.sealAfterError(); // it may end in a torn record; the next write opens a new segment
         IOException cause = new IOException("spool write failed: " + error.getMessage(), error);
         for (Op op : failed) {
-            op.fail(cause);
+            failOnWriter(op, cause);
         }
     }
 
@@ -535,18 +687,42 @@ public final class FileSpool implements Spool {
         }
     }
 
-    /** Rewrites the live messages of {@code from} at the end of the spool; true on success. */
+    /**
+     * Rewrites the live messages of {@code from} at the end of the spool; true on success. A
+     * streamed (chunked) content is copied piece by piece, never read whole.
+     */
     private boolean copyForward(Segment from) {
-        List<SpoolEntry> movers = new ArrayList<>(from.live);
+        List<SpoolEntry> movers = new ArrayList<>();
         for (SpoolEntry e : live.values()) {
-            if (e.segment == from) {
+            if (e.occupies(from)) {
                 movers.add(e);
             }
         }
         List<Runnable> relocate = new ArrayList<>(movers.size());
+        List<Upload> copies = new ArrayList<>();
         try {
             for (SpoolEntry e : movers) {
-                byte[] content = e.cached != null ? e.cached : from.read(e.contentPosition, e.contentLength);
+                if (e.chunks != null || e.contentLength > INLINE_MAX) {
+                    Upload u = new Upload(writeIds.incrementAndGet());
+                    copies.add(u);
+                    for (long off = 0; off < e.contentLength; off += INLINE_MAX) {
+                        stageChunkData(u, ByteBuffer.wrap(readRange(e, off, INLINE_MAX)));
+                    }
+                    ByteBuffer record = SpoolRecords.commitRecord(e.message, u.writeId, u.chunks.size(),
+                            (int) u.bytes);
+                    Segment to = segments.segmentFor(record.remaining());
+                    segments.write(record);
+                    relocate.add(() -> {
+                        release(e);
+                        e.segment = to;
+                        e.contentPosition = -1;
+                        e.chunks = u.chunks.toArray(new ContentExtent[0]);
+                        u.chunks.clear(); // pinned by stageChunkData: the entry's now
+                        to.live++;
+                    });
+                    continue;
+                }
+                byte[] content = e.cached != null ? e.cached : readRange(e, 0, e.contentLength);
                 ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
                 long recordLength = header.remaining() + (long) content.length;
                 Segment to = segments.segmentFor(recordLength);
@@ -557,16 +733,17 @@ public final class FileSpool implements Spool {
                     release(e);
                     e.segment = to;
                     e.contentPosition = contentPosition;
+                    e.chunks = null;
                     if (content.length < CACHE_MAX_CONTENT && cachedBytes + content.length <= cacheBudget) {
                         e.cached = content;
                         cachedBytes += content.length;
                     }
-                    to.live++;
-                    to.liveBytes += content.length;
+                    e.countIn(1);
                 });
             }
             segments.commit(true); // always forced: the source is deleted next
         } catch (IOException e) {
+            copies.forEach(Upload::unpin);
             onWriteError(e, List.of());
             return false;
         }
@@ -590,8 +767,7 @@ public final class FileSpool implements Spool {
         segments.addRecovered(old);
         List<SpooledMessage> out = new ArrayList<>(found.size());
         for (SpoolEntry e : found.values()) {
-            e.segment.live++;
-            e.segment.liveBytes += e.contentLength;
+            e.countIn(1);
             if (live.putIfAbsent(e.message.id(), e) != null) {
                 release(e); // appended again since start-up: the newer copy wins
                 continue;
@@ -622,8 +798,95 @@ public final class FileSpool implements Spool {
 
     // ------------------------------------------------------------------ hand-off records
 
-    private sealed interface Op permits Append, Outcome, Read, Recover, Stop {
+    private sealed interface Op permits Append, Outcome, Read, Recover, Stop, Chunk, Commit, Abort {
         void fail(Throwable t);
+    }
+
+    /**
+     * The any-thread side of one streamed content. {@code failed} may be set from any thread;
+     * {@code chunks}, {@code bytes} and {@code finished} are the writer thread's.
+     */
+    private final class Upload implements SpoolUpload {
+        final long writeId;
+        final List<ContentExtent> chunks = new ArrayList<>();
+        long bytes;
+        boolean finished;
+        volatile Throwable failed;
+
+        Upload(long writeId) {
+            this.writeId = writeId;
+        }
+
+        @Override
+        public CompletableFuture<Void> write(ByteBuf chunk) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            submit(new Chunk(this, chunk, done));
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<SpooledMessage> commit(Envelope envelope) {
+            Objects.requireNonNull(envelope, "envelope");
+            CompletableFuture<SpooledMessage> done = new CompletableFuture<>();
+            submit(new Commit(this, SpooledMessage.fresh(envelope), done));
+            return done;
+        }
+
+        @Override
+        public void abort() {
+            submit(new Abort(this));
+        }
+
+        /** Writer thread: gives the pinned bytes up (abort, failed commit). */
+        void unpin() {
+            finished = true;
+            for (ContentExtent c : chunks) {
+                c.segment().live--;
+                c.segment().liveBytes -= c.length();
+            }
+            chunks.clear();
+        }
+    }
+
+    private static final class Chunk implements Op {
+        final Upload upload;
+        final ByteBuf data;
+        final CompletableFuture<Void> done;
+        private boolean released;
+
+        Chunk(Upload upload, ByteBuf data, CompletableFuture<Void> done) {
+            this.upload = upload;
+            this.data = data;
+            this.done = done;
+        }
+
+        void releaseData() {
+            if (!released) {
+                released = true;
+                data.release();
+            }
+        }
+
+        public void fail(Throwable t) {
+            if (upload.failed == null) {
+                upload.failed = t;
+            }
+            releaseData();
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Commit(Upload upload, SpooledMessage message, CompletableFuture<SpooledMessage> done)
+            implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Abort(Upload upload) implements Op {
+        public void fail(Throwable t) {
+            // nothing to undo: a closed spool recovers no uncommitted content
+        }
     }
 
     private record Append(SpooledMessage message, byte[] content,
@@ -640,7 +903,7 @@ public final class FileSpool implements Spool {
         }
     }
 
-    private record Read(QueueId id, CompletableFuture<byte[]> done) implements Op {
+    private record Read(QueueId id, long offset, int maxBytes, CompletableFuture<byte[]> done) implements Op {
         public void fail(Throwable t) {
             done.completeExceptionally(t);
         }

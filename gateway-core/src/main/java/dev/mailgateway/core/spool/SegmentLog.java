@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -167,6 +168,14 @@ final class SegmentLog {
         Segment s = segments.pollFirst();
         try {
             s.channel.close();
+            if (s.damage != null) {
+                // recovery could not read all of it: keep it for an operator, never delete it
+                Path aside = s.path.resolveSibling(s.path.getFileName() + ".damaged");
+                Files.move(s.path, aside, StandardCopyOption.REPLACE_EXISTING);
+                log.warn("spool {}: segment {} holds no live message any more but was damaged ({}); "
+                        + "kept as {}", dir, s, s.damage, aside.getFileName());
+                return;
+            }
             Files.deleteIfExists(s.path);
             log.debug("spool {}: deleted segment {}", dir, s);
         } catch (IOException e) {
