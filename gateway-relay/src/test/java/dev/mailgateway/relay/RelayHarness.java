@@ -51,7 +51,7 @@ public final class RelayHarness implements AutoCloseable {
                     d.adminHost(), workers, 100, processingTimeout, emailsDir, d.rateLimits(),
                     new SecurityConfig(s.allowLocalOnly(), logAllEmails, false, false, List.of(),
                             s.adminAllowedNetworks()),
-                    retry, d.limits(), new SpoolConfig(fsync, 0), d.tls(), d.smtp(), relay, d.admin());
+                    retry, d.limits(), new SpoolConfig(fsync, 0, 30), d.tls(), d.smtp(), relay, d.admin());
         }
     }
 

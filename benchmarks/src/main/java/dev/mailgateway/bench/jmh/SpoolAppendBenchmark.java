@@ -55,7 +55,7 @@ public class SpoolAppendBenchmark extends BenchmarkBase {
         Path base = Path.of(System.getProperty("bench.spoolDir", System.getProperty("java.io.tmpdir")));
         dir = Files.createTempDirectory(base, "spool-bench");
         metrics = new GatewayMetrics();
-        spool = new FileSpool(dir.resolve("spool"), new SpoolConfig(fsync, 0), metrics);
+        spool = new FileSpool(dir.resolve("spool"), new SpoolConfig(fsync, 0, 30), metrics);
         spool.recover();
         content = new byte[size];
         Arrays.fill(content, (byte) 'x');

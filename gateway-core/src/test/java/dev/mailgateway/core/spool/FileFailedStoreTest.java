@@ -200,11 +200,11 @@ class FileFailedStoreTest {
 
     @Test
     void retryAllThroughTheRealSpoolRequeuesEveryMessageWithItsId() throws Exception {
-        FileSpool spool = new FileSpool(dir.resolve("spool"), new SpoolConfig(true, 0), metrics);
+        FileSpool spool = new FileSpool(dir.resolve("spool"), new SpoolConfig(true, 0, 30), metrics);
         toClose.add(spool);
         spool.recover();
         Dispatcher dispatcher = new Dispatcher(1, 100);
-        SpoolingIngress ingress = new SpoolingIngress(spool, dispatcher, new SpoolConfig(true, 0), metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool, dispatcher, new SpoolConfig(true, 0, 30), metrics);
         FileFailedStore store = store(ingress);
         List<QueueId> stored = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -50,11 +50,11 @@ class FileSpoolTest {
     }
 
     private FileSpool spool(boolean fsync) {
-        return track(new FileSpool(dir, new SpoolConfig(fsync, 0), metrics));
+        return track(new FileSpool(dir, new SpoolConfig(fsync, 0, 30), metrics));
     }
 
     private FileSpool smallSegments(long segmentBytes) {
-        return track(new FileSpool(dir, new SpoolConfig(true, 0), metrics, segmentBytes,
+        return track(new FileSpool(dir, new SpoolConfig(true, 0, 30), metrics, segmentBytes,
                 FileSpool.DEFAULT_CACHE_BUDGET));
     }
 
@@ -65,7 +65,7 @@ class FileSpoolTest {
 
     private FileSpool reopen(FileSpool old) {
         old.close();
-        return track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics()));
+        return track(new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics()));
     }
 
     private static <T> T join(CompletableFuture<T> f) throws Exception {
@@ -185,7 +185,7 @@ class FileSpoolTest {
         }
         ListAppender<ILoggingEvent> logs = SpoolTestSupport.captureLogs(SegmentScanner.class);
         try {
-            FileSpool again = track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics()));
+            FileSpool again = track(new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics()));
             List<SpooledMessage> recovered = again.recover();
 
             assertThat(recovered).extracting(SpooledMessage::id).containsExactly(written.get(0), written.get(1));
@@ -225,7 +225,7 @@ class FileSpoolTest {
         }
         ListAppender<ILoggingEvent> logs = SpoolTestSupport.captureLogs(SegmentScanner.class);
         try {
-            FileSpool again = track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics()));
+            FileSpool again = track(new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics()));
             List<SpooledMessage> recovered = again.recover();
 
             assertThat(recovered).extracting(SpooledMessage::id).containsExactly(written.get(0), written.get(2));
@@ -328,7 +328,7 @@ class FileSpoolTest {
         assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
         assertThat(spool.writable()).isFalse();
         assertThat(metrics.spoolWriteErrors.getCount()).isEqualTo(1);
-        assertThat(new SpoolHealthCheck(spool, new SpoolConfig(true, 0)).problems())
+        assertThat(new SpoolHealthCheck(spool, new SpoolConfig(true, 0, 30)).problems())
                 .anyMatch(p -> p.contains("not writable"));
 
         Files.delete(dir);
@@ -361,10 +361,10 @@ class FileSpoolTest {
     @Test
     void aSecondSpoolOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
         FileSpool first = spool(true);
-        assertThatThrownBy(() -> new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics()))
+        assertThatThrownBy(() -> new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");
         first.close();
-        track(new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics())).recover();
+        track(new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics())).recover();
     }
 
     @Test

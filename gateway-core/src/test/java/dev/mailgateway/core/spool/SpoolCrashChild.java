@@ -30,7 +30,7 @@ public final class SpoolCrashChild {
         int max = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
-        FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics());
+        FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics());
         spool.recover();
         QueueIdGenerator ids = new QueueIdGenerator();
         AtomicInteger left = new AtomicInteger(max);

@@ -50,7 +50,7 @@ class SpoolCrashTest {
                     .map(QueueId::parse)
                     .toList();
 
-            try (FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics())) {
+            try (FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics())) {
                 Map<QueueId, SpooledMessage> recovered = spool.recover().stream()
                         .collect(Collectors.toMap(SpooledMessage::id, Function.identity()));
                 assertThat(recovered.keySet()).as("round %d, killed after %d acks", round, acked.size())

@@ -73,7 +73,7 @@ class SpoolDamageTest {
     }
 
     private FileSpool spool() {
-        FileSpool s = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics());
+        FileSpool s = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics());
         open.add(s);
         return s;
     }

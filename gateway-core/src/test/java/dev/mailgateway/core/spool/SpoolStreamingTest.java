@@ -45,7 +45,7 @@ class SpoolStreamingTest {
     }
 
     private FileSpool spool(long segmentBytes) {
-        FileSpool s = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics(), segmentBytes,
+        FileSpool s = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics(), segmentBytes,
                 FileSpool.DEFAULT_CACHE_BUDGET);
         open.add(s);
         return s;

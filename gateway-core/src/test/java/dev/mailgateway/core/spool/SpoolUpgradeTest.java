@@ -46,7 +46,7 @@ class SpoolUpgradeTest {
                 expected.put(QueueId.parse(f[0]), f);
             }
         }
-        FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics());
+        FileSpool spool = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics());
         try {
             List<SpooledMessage> recovered = spool.recover();
             assertThat(recovered).extracting(SpooledMessage::id).containsExactlyElementsOf(expected.keySet());
@@ -64,7 +64,7 @@ class SpoolUpgradeTest {
         } finally {
             spool.close();
         }
-        FileSpool again = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics());
+        FileSpool again = new FileSpool(dir, new SpoolConfig(true, 0, 30), new GatewayMetrics());
         try {
             assertThat(again.recover()).hasSize(expected.size() + 1);
         } finally {

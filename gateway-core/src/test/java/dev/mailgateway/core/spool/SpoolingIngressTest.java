@@ -43,7 +43,7 @@ class SpoolingIngressTest {
 
     @Test
     void acceptCompletesWithTheIdOnceDurableAndDispatches() throws Exception {
-        SpoolConfig config = new SpoolConfig(true, 0);
+        SpoolConfig config = new SpoolConfig(true, 0, 30);
         Dispatcher dispatcher = new Dispatcher(2, 10);
         SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
         QueueId id = ids.next();
@@ -57,7 +57,7 @@ class SpoolingIngressTest {
 
     @Test
     void fullQueuesAnswerQueueFullAtAdmissionButNothingAcceptedIsDropped() throws Exception {
-        SpoolConfig config = new SpoolConfig(true, 0);
+        SpoolConfig config = new SpoolConfig(true, 0, 30);
         Dispatcher dispatcher = new Dispatcher(1, 2);
         SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
         List<QueueId> accepted = new ArrayList<>();
@@ -85,19 +85,19 @@ class SpoolingIngressTest {
 
     @Test
     void freeDiskUnderTheThresholdAnswersDiskLowAndDegradesHealth() {
-        SpoolConfig config = new SpoolConfig(true, Long.MAX_VALUE / 2); // more than any disk
+        SpoolConfig config = new SpoolConfig(true, Long.MAX_VALUE / 2, 30); // more than any disk
         SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config, metrics);
 
         assertThat(ingress.admission()).isEqualTo(Admission.DISK_LOW);
         assertThat(new SpoolHealthCheck(spool, config).problems())
                 .singleElement().asString().contains("under spool.minFreeDiskMb");
-        SpoolConfig relaxed = new SpoolConfig(true, 0);
+        SpoolConfig relaxed = new SpoolConfig(true, 0, 30);
         assertThat(new SpoolHealthCheck(spool, relaxed).problems()).isEmpty();
     }
 
     @Test
     void shutdownOrAClosedSpoolAnswersUnavailable() throws Exception {
-        SpoolConfig config = new SpoolConfig(false, 0);
+        SpoolConfig config = new SpoolConfig(false, 0, 30);
         SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config, metrics);
         ingress.shutdown();
         assertThat(ingress.admission()).isEqualTo(Admission.UNAVAILABLE);

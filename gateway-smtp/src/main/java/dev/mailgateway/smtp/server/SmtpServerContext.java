@@ -43,6 +43,10 @@ final class SmtpServerContext {
     final CredentialVerifier credentials;
     final AuthFailureTracker authFailures;
     final ConnectionLimiter connections;
+    /** limits.maxBufferedDataBytes, shared by every connection of this server. */
+    final DataBudget dataBudget;
+    /** spool.writeTimeoutSec: the end of DATA answers 451 when the spool takes longer. */
+    final int spoolWriteTimeoutSec;
 
     final SmtpReply greeting;
     final SmtpReply heloReply;
@@ -72,6 +76,8 @@ final class SmtpServerContext {
         this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
                 () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);
         this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
+        this.dataBudget = new DataBudget(c.limits().maxBufferedDataBytes());
+        this.spoolWriteTimeoutSec = c.spool().writeTimeoutSec();
 
         this.greeting = SmtpReply.plain(220, hostname + " ESMTP ready");
         this.heloReply = SmtpReply.plain(250, hostname);
