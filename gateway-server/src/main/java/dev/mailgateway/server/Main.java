@@ -47,6 +47,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // as -XX:+ExitOnOutOfMemoryError, also for a plain java -jar start (docs/operations.md)
+        dev.mailgateway.core.util.FatalErrors.installDefaultHandler();
         int code = execute(args, System.getenv(), Path.of(""), System.out, System.err);
         System.exit(code);
     }

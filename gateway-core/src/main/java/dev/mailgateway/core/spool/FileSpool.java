@@ -317,6 +317,7 @@ public final class FileSpool implements Spool {
                 stop = process(batch);
                 housekeeping();
             } catch (RuntimeException | Error e) {
+                dev.mailgateway.core.util.FatalErrors.haltOnOutOfMemory(e, "the spool writer");
                 // never let the writer die: every caller would hang on its future
                 LOG.error("spool {}: unexpected error in the writer", dir, e);
                 for (Op o : batch) {

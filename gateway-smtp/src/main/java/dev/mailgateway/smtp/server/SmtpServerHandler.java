@@ -590,6 +590,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         String id = session == null ? "conn=" + ctx.channel().id().asShortText() : session.id;
+        dev.mailgateway.core.util.FatalErrors.haltOnOutOfMemory(cause, "SMTP " + id); // never per connection
         if (cause instanceof IOException || cause instanceof DecoderException
                 && cause.getCause() instanceof SSLException) {
             log.debug("{} connection error: {}", id, cause.toString());
