@@ -53,8 +53,11 @@ import org.slf4j.LoggerFactory;
  * are copied forward so one slow message cannot pin the whole spool.
  *
  * <p>Failure: an {@link IOException} while writing fails every future of the batch (the
- * caller replies 451), seals the segment and makes {@link #writable()} false; the writer
- * then probes once a second by opening a fresh segment, and serves again as soon as that works.
+ * caller replies 451), seals the segment and makes {@link #writable()} false (one ERROR line).
+ * While not writable the writer touches no segment: appends, upload chunks and commits fail
+ * at once (no 250), outcome records are held in memory, reads are still served; once a second
+ * it probes ({@link SegmentLog#probe}), and when that works it serves again (one INFO line)
+ * and writes the held outcomes.
  */
 public final class FileSpool implements Spool {
 
@@ -96,6 +99,8 @@ public final class FileSpool implements Spool {
     private long cachedBytes;
     private long diskCheckedAt;
     private long nextProbeAt;
+    /** Outcome records that arrived while not writable: written once the probe succeeds. */
+    private final List<Outcome> heldOutcomes = new ArrayList<>();
     private boolean recovered;
 
     public FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics) {
@@ -105,6 +110,12 @@ public final class FileSpool implements Spool {
     /** For tests: small segments exercise rollover and deletion. */
     FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
             long cacheBudget) {
+        this(spoolDir, config, metrics, segmentBytes, cacheBudget, SegmentLog.ChannelOpener.DEFAULT);
+    }
+
+    /** For tests: {@code opener} may hand out channels that fail on demand (disk errors). */
+    FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
+            long cacheBudget, SegmentLog.ChannelOpener opener) {
         this.dir = spoolDir;
         this.segmentBytes = segmentBytes;
         this.cacheBudget = cacheBudget;
@@ -123,7 +134,7 @@ public final class FileSpool implements Spool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
-        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics);
+        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics, opener);
         refreshDisk(System.nanoTime());
         nextProbeAt = System.nanoTime();
         if (!Files.isWritable(spoolDir)) {
@@ -345,6 +356,7 @@ public final class FileSpool implements Spool {
         IOException error = null;
         Stop stop = null;
         boolean appended = false;
+        boolean refuse = !writable; // after a write error: no disk writes until the probe works
         for (Op op : batch) {
             try {
                 if (op instanceof Read r) {
@@ -355,6 +367,10 @@ public final class FileSpool implements Spool {
                     stop = s;
                 } else if (op instanceof Abort a) {
                     a.upload.unpin();
+                } else if (refuse && op instanceof Outcome o) {
+                    heldOutcomes.add(o); // journal writes wait for the disk; nothing is lost meanwhile
+                } else if (refuse) {
+                    failOnWriter(op, notWritable());
                 } else if (error != null) {
                     failOnWriter(op, error);
                 } else {
@@ -395,10 +411,6 @@ public final class FileSpool implements Spool {
         if (error != null) {
             onWriteError(error, written);
         } else {
-            if (!written.isEmpty() && !writable) {
-                writable = true;
-                LOG.info("spool {}: writes work again", dir);
-            }
             for (Runnable r : onDurable) {
                 r.run();
             }
@@ -654,11 +666,20 @@ public final class FileSpool implements Spool {
         }
     }
 
+    private static IOException notWritable() {
+        return new IOException("the spool is not writable after a disk error (probing once a second)");
+    }
+
     private void probe(long now) {
         try {
-            segments.ensureOpen();
+            segments.probe();
             writable = true;
-            LOG.info("spool {}: writable again (segment {})", dir, segments.current());
+            LOG.info("spool {}: writable again (segment {}); writing {} held outcome records", dir,
+                    segments.current(), heldOutcomes.size());
+            for (Outcome o : heldOutcomes) {
+                ops.offer(o);
+            }
+            heldOutcomes.clear();
         } catch (IOException e) {
             nextProbeAt = now + SECOND_NANOS;
             LOG.debug("spool {}: still not writable: {}", dir, e.toString());
@@ -785,6 +806,10 @@ public final class FileSpool implements Spool {
         segments.close();
         Op op;
         IllegalStateException closedError = new IllegalStateException("spool is closed");
+        for (Outcome o : heldOutcomes) {
+            o.fail(closedError); // redelivered after the next start: at-least-once, never a loss
+        }
+        heldOutcomes.clear();
         while ((op = ops.poll()) != null) {
             op.fail(closedError);
         }

@@ -30,6 +30,7 @@ final class SegmentLog {
     private final long segmentBytes;
     private final GatewayMetrics metrics;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    private final ChannelOpener opener;
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
     private Segment current;
     private long nextSeq;
@@ -38,7 +39,21 @@ final class SegmentLog {
     /** When records written by {@link #writeUnforced} were first left unforced; 0 when none are. */
     private long unforcedSince;
 
+    /** How segment files are opened: {@code FileChannel.open}; tests inject failing channels. */
+    interface ChannelOpener {
+        FileChannel open(Path path) throws IOException;
+
+        ChannelOpener DEFAULT = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
     SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics) {
+        this(dir, fsync, segmentBytes, firstSeq, metrics, ChannelOpener.DEFAULT);
+    }
+
+    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics,
+            ChannelOpener opener) {
+        this.opener = opener;
         this.dir = dir;
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
@@ -138,8 +153,20 @@ final class SegmentLog {
         current = null;
     }
 
-    /** Opens a segment if there is none (the writability probe). */
-    void ensureOpen() throws IOException {
+    /**
+     * The writability probe (once a second while the spool is not writable): writes, forces and
+     * deletes a small {@code probe.tmp}, and only when that works opens a segment if there is
+     * none. A failing disk therefore costs no segment number per probe.
+     */
+    void probe() throws IOException {
+        Path probe = dir.resolve("probe.tmp");
+        Files.deleteIfExists(probe);
+        try (FileChannel ch = opener.open(probe)) {
+            writeFully(ch, ByteBuffer.wrap(SpoolRecords.MAGIC));
+            ch.force(true);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
         if (current == null) {
             openSegment();
         }
@@ -205,8 +232,7 @@ final class SegmentLog {
     private void openSegment() throws IOException {
         long seq = nextSeq++; // a name that failed once is never retried
         Path path = dir.resolve(Segment.fileName(seq));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = opener.open(path);
         try {
             writeFully(ch, ByteBuffer.wrap(SpoolRecords.MAGIC));
             if (fsync) {
