@@ -52,6 +52,14 @@ import org.slf4j.LoggerFactory;
  * once they hold no live message, and the few live stragglers of an old, mostly dead segment
  * are copied forward so one slow message cannot pin the whole spool.
  *
+ * <p>Parts, all on the writer thread unless noted: this class (the any-thread API, the
+ * hand-off queue, the writer loop with batching and group commit, recovery, the disk probe,
+ * the directory lock); {@link SegmentLog} (segment files, staging, force, rollover, the probe
+ * file); {@link ContentChunks} (a streamed content's CHUNK records and their pins);
+ * {@link ContentReader} (reads across inline and chunked contents); {@link ContentCache}
+ * (small contents kept in memory); {@link SegmentCompactor} (deletion and copy-forward);
+ * {@link SegmentScanner} (recovery, resync past damage); {@link SpoolRecords} (the format).
+ *
  * <p>Failure: an {@link IOException} while writing fails every future of the batch (the
  * caller replies 451), seals the segment and makes {@link #writable()} false (one ERROR line).
  * While not writable the writer touches no segment: appends, upload chunks and commits fail
@@ -79,7 +87,6 @@ public final class FileSpool implements Spool {
     // any thread
     private final Path dir;
     private final long segmentBytes;
-    private final long cacheBudget;
     private final GatewayMetrics metrics;
     private final FileStore fileStore;
     private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
@@ -96,7 +103,8 @@ public final class FileSpool implements Spool {
 
     // spool-writer thread only
     private final SegmentLog segments;
-    private long cachedBytes;
+    private final ContentCache cache;
+    private final SegmentCompactor compactor;
     private long diskCheckedAt;
     private long nextProbeAt;
     /** Outcome records that arrived while not writable: written once the probe succeeds. */
@@ -118,7 +126,6 @@ public final class FileSpool implements Spool {
             long cacheBudget, SegmentLog.ChannelOpener opener) {
         this.dir = spoolDir;
         this.segmentBytes = segmentBytes;
-        this.cacheBudget = cacheBudget;
         this.metrics = metrics;
         try {
             Files.createDirectories(spoolDir);
@@ -135,6 +142,9 @@ public final class FileSpool implements Spool {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
         this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics, opener);
+        this.cache = new ContentCache(CACHE_MAX_CONTENT, cacheBudget);
+        this.compactor = new SegmentCompactor(spoolDir, segments, live, segmentBytes, INLINE_MAX, writeIds, cache,
+                this::release, e -> onWriteError(e, List.of()));
         refreshDisk(System.nanoTime());
         nextProbeAt = System.nanoTime();
         if (!Files.isWritable(spoolDir)) {
@@ -366,7 +376,7 @@ public final class FileSpool implements Spool {
                 } else if (op instanceof Stop s) {
                     stop = s;
                 } else if (op instanceof Abort a) {
-                    a.upload.unpin();
+                    a.upload.content.unpin();
                 } else if (refuse && op instanceof Outcome o) {
                     heldOutcomes.add(o); // journal writes wait for the disk; nothing is lost meanwhile
                 } else if (refuse) {
@@ -422,68 +432,45 @@ public final class FileSpool implements Spool {
     private static void failOnWriter(Op op, Throwable t) {
         op.fail(t);
         if (op instanceof Commit c) {
-            c.upload.unpin();
+            c.upload.content.unpin();
         }
     }
 
     private void stageChunk(Chunk c, List<Runnable> onDurable) throws IOException {
         Upload u = c.upload;
         try {
-            if (u.failed != null || u.finished) {
+            if (u.failed != null || u.content.finished) {
                 c.done.completeExceptionally(u.failed != null ? u.failed
                         : new IllegalStateException("upload already committed or aborted"));
                 return;
             }
-            ByteBuffer data = c.data.nioBuffer();
-            stageChunkData(u, data);
+            u.content.write(segments, c.data.nioBuffer());
         } finally {
             c.releaseData(); // staged (copied) or written by now, or failed
         }
         onDurable.add(() -> c.done.complete(null));
     }
 
-    /** Writes one CHUNK record of {@code u}'s content; its bytes count as live (pinned) at once. */
-    private void stageChunkData(Upload u, ByteBuffer data) throws IOException {
-        int length = data.remaining();
-        if (length == 0) {
-            return;
-        }
-        ByteBuffer header = SpoolRecords.chunkHeader(u.writeId, data);
-        Segment seg = segments.segmentFor(header.remaining() + (long) length);
-        long dataPosition = seg.size + header.remaining();
-        segments.write(header);
-        segments.write(data);
-        ContentExtent extent = new ContentExtent(seg, dataPosition, length);
-        seg.live++; // pinned until the commit makes it the entry's, or the abort releases it
-        seg.liveBytes += length;
-        u.chunks.add(extent);
-        u.bytes += length;
-    }
-
     private void stageCommit(Commit c, List<Runnable> onDurable) throws IOException {
         Upload u = c.upload;
-        if (u.failed != null || u.finished) {
+        if (u.failed != null || u.content.finished) {
             c.done.completeExceptionally(u.failed != null
                     ? new IOException("spool write failed: " + u.failed.getMessage(), u.failed)
                     : new IllegalStateException("upload already committed or aborted"));
-            u.unpin();
+            u.content.unpin();
             return;
         }
-        stageCommitRecord(u, c.message, onDurable, c.done);
+        stageCommitRecord(u.content, c.message, onDurable, c.done);
     }
 
-    private void stageCommitRecord(Upload u, SpooledMessage m, List<Runnable> onDurable,
+    private void stageCommitRecord(ContentChunks content, SpooledMessage m, List<Runnable> onDurable,
             CompletableFuture<SpooledMessage> done) throws IOException {
-        if (u.bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("message too large for the spool: " + u.bytes);
-        }
-        ByteBuffer record = SpoolRecords.commitRecord(m, u.writeId, u.chunks.size(), (int) u.bytes);
+        ByteBuffer record = content.commitRecord(m);
         Segment seg = segments.segmentFor(record.remaining());
         segments.write(record);
         onDurable.add(() -> {
-            u.finished = true;
-            SpoolEntry e = new SpoolEntry(m, seg, u.chunks.toArray(new ContentExtent[0]), (int) u.bytes);
-            u.chunks.clear(); // the entry owns the pins now
+            int length = (int) content.bytes();
+            SpoolEntry e = new SpoolEntry(m, seg, content.take(), length); // the entry owns the pins now
             seg.live++;
             install(e);
             done.complete(m);
@@ -503,11 +490,11 @@ public final class FileSpool implements Spool {
     private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
         if (a.content.length > INLINE_MAX) {
             // large contents go as chunks, so no record is ever larger than MAX_PAYLOAD_V2
-            Upload u = new Upload(writeIds.incrementAndGet());
+            ContentChunks c = new ContentChunks(writeIds.incrementAndGet());
             for (int off = 0; off < a.content.length; off += INLINE_MAX) {
-                stageChunkData(u, ByteBuffer.wrap(a.content, off, Math.min(INLINE_MAX, a.content.length - off)));
+                c.write(segments, ByteBuffer.wrap(a.content, off, Math.min(INLINE_MAX, a.content.length - off)));
             }
-            stageCommitRecord(u, a.message, onDurable, a.done);
+            stageCommitRecord(c, a.message, onDurable, a.done);
             return;
         }
         ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
@@ -523,10 +510,7 @@ public final class FileSpool implements Spool {
         SpooledMessage m = a.message;
         int length = a.content.length;
         SpoolEntry e = new SpoolEntry(m, seg, contentPosition, length);
-        if (length < CACHE_MAX_CONTENT && cachedBytes + length <= cacheBudget) {
-            e.cached = a.content;
-            cachedBytes += length;
-        }
+        cache.offer(e, a.content);
         e.countIn(1);
         install(e);
         a.done.complete(m);
@@ -578,52 +562,16 @@ public final class FileSpool implements Spool {
             return;
         }
         try {
-            r.done.complete(readRange(e, r.offset, r.maxBytes));
+            r.done.complete(ContentReader.read(e, r.offset, r.maxBytes));
         } catch (IOException | RuntimeException ex) {
             LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
             r.done.completeExceptionally(ex);
         }
     }
 
-    /** Up to {@code max} content bytes of {@code e} from {@code offset} (writer thread). */
-    private static byte[] readRange(SpoolEntry e, long offset, int max) throws IOException {
-        long n = Math.max(0, Math.min((long) max, e.contentLength - offset));
-        byte[] out = new byte[(int) n];
-        if (n == 0) {
-            return out;
-        }
-        if (e.cached != null) {
-            System.arraycopy(e.cached, (int) offset, out, 0, out.length);
-            return out;
-        }
-        if (e.chunks == null) {
-            e.segment.readInto(e.contentPosition + offset, ByteBuffer.wrap(out));
-            return out;
-        }
-        long at = 0; // content offset where the current extent starts
-        int filled = 0;
-        for (ContentExtent c : e.chunks) {
-            long end = at + c.length();
-            if (end > offset && filled < out.length) {
-                long from = Math.max(offset, at);
-                int take = (int) Math.min(end - from, out.length - filled);
-                c.segment().readInto(c.position() + (from - at), ByteBuffer.wrap(out, filled, take));
-                filled += take;
-            }
-            at = end;
-            if (filled == out.length) {
-                break;
-            }
-        }
-        return out;
-    }
-
     private void release(SpoolEntry e) {
         e.countIn(-1);
-        if (e.cached != null) {
-            cachedBytes -= e.contentLength;
-            e.cached = null;
-        }
+        cache.drop(e);
     }
 
     private void onWriteError(IOException error, List<Op> failed) {
@@ -653,7 +601,7 @@ public final class FileSpool implements Spool {
             } catch (IOException e) {
                 LOG.warn("spool {}: cannot force outcome records: {}", dir, e.toString());
             }
-            reclaimSegments();
+            compactor.reclaim();
         }
     }
 
@@ -684,94 +632,6 @@ public final class FileSpool implements Spool {
             nextProbeAt = now + SECOND_NANOS;
             LOG.debug("spool {}: still not writable: {}", dir, e.toString());
         }
-    }
-
-    /**
-     * Deletes segments oldest first once they hold no live message. Deletion goes in order
-     * because the STATE record that made a message final may sit in a later segment: deleting
-     * that later segment first would bring the message back to life at the next recovery.
-     * A sealed old segment whose few live messages hold at most 1/8 of a segment is
-     * compacted: its live messages are copied forward, then it is deleted.
-     */
-    private void reclaimSegments() {
-        for (int guard = 0; guard < 10_000; guard++) {
-            Segment first = segments.first();
-            if (first == null || first == segments.current()) {
-                return;
-            }
-            if (first.live == 0) {
-                segments.deleteFirst();
-                continue;
-            }
-            if (segments.count() < 3 || first.liveBytes > segmentBytes / 8 || !copyForward(first)) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Rewrites the live messages of {@code from} at the end of the spool; true on success. A
-     * streamed (chunked) content is copied piece by piece, never read whole.
-     */
-    private boolean copyForward(Segment from) {
-        List<SpoolEntry> movers = new ArrayList<>();
-        for (SpoolEntry e : live.values()) {
-            if (e.occupies(from)) {
-                movers.add(e);
-            }
-        }
-        List<Runnable> relocate = new ArrayList<>(movers.size());
-        List<Upload> copies = new ArrayList<>();
-        try {
-            for (SpoolEntry e : movers) {
-                if (e.chunks != null || e.contentLength > INLINE_MAX) {
-                    Upload u = new Upload(writeIds.incrementAndGet());
-                    copies.add(u);
-                    for (long off = 0; off < e.contentLength; off += INLINE_MAX) {
-                        stageChunkData(u, ByteBuffer.wrap(readRange(e, off, INLINE_MAX)));
-                    }
-                    ByteBuffer record = SpoolRecords.commitRecord(e.message, u.writeId, u.chunks.size(),
-                            (int) u.bytes);
-                    Segment to = segments.segmentFor(record.remaining());
-                    segments.write(record);
-                    relocate.add(() -> {
-                        release(e);
-                        e.segment = to;
-                        e.contentPosition = -1;
-                        e.chunks = u.chunks.toArray(new ContentExtent[0]);
-                        u.chunks.clear(); // pinned by stageChunkData: the entry's now
-                        to.live++;
-                    });
-                    continue;
-                }
-                byte[] content = e.cached != null ? e.cached : readRange(e, 0, e.contentLength);
-                ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
-                long recordLength = header.remaining() + (long) content.length;
-                Segment to = segments.segmentFor(recordLength);
-                long contentPosition = to.size + header.remaining();
-                segments.write(header);
-                segments.write(ByteBuffer.wrap(content));
-                relocate.add(() -> {
-                    release(e);
-                    e.segment = to;
-                    e.contentPosition = contentPosition;
-                    e.chunks = null;
-                    if (content.length < CACHE_MAX_CONTENT && cachedBytes + content.length <= cacheBudget) {
-                        e.cached = content;
-                        cachedBytes += content.length;
-                    }
-                    e.countIn(1);
-                });
-            }
-            segments.commit(true); // always forced: the source is deleted next
-        } catch (IOException e) {
-            copies.forEach(Upload::unpin);
-            onWriteError(e, List.of());
-            return false;
-        }
-        relocate.forEach(Runnable::run);
-        LOG.info("spool {}: copied {} live messages forward from segment {}", dir, movers.size(), from);
-        return true;
     }
 
     private List<SpooledMessage> recoverOnWriter() {
@@ -829,18 +689,15 @@ public final class FileSpool implements Spool {
     }
 
     /**
-     * The any-thread side of one streamed content. {@code failed} may be set from any thread;
-     * {@code chunks}, {@code bytes} and {@code finished} are the writer thread's.
+     * The any-thread side of one streamed content: hands chunks, the commit and the abort to the
+     * writer. {@code failed} may be set from any thread; {@code content} is the writer thread's.
      */
     private final class Upload implements SpoolUpload {
-        final long writeId;
-        final List<ContentExtent> chunks = new ArrayList<>();
-        long bytes;
-        boolean finished;
+        final ContentChunks content;
         volatile Throwable failed;
 
         Upload(long writeId) {
-            this.writeId = writeId;
+            this.content = new ContentChunks(writeId);
         }
 
         @Override
@@ -863,15 +720,6 @@ public final class FileSpool implements Spool {
             submit(new Abort(this));
         }
 
-        /** Writer thread: gives the pinned bytes up (abort, failed commit). */
-        void unpin() {
-            finished = true;
-            for (ContentExtent c : chunks) {
-                c.segment().live--;
-                c.segment().liveBytes -= c.length();
-            }
-            chunks.clear();
-        }
     }
 
     private static final class Chunk implements Op {
