@@ -49,6 +49,8 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private static final byte LF_BYTE = '\n';
     /** Octets of a message collected before they go on as an {@link SmtpDataChunk}. */
     public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
+    /** The first chunk's initial capacity beyond the prefix (most messages are a few KiB). */
+    private static final int FIRST_CHUNK_INITIAL = 8 * 1024;
     /** Room for the up to 3 octets one state-machine step adds past a full chunk. */
     private static final int CHUNK_SLACK = 8;
     /** Octets a paused decoder buffers before it stops the channel's reading. */
@@ -206,11 +208,17 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** The chunk to append to; the first of a message starts with the prefix. */
+    /**
+     * The chunk to append to; the first of a message starts with the prefix, and small (it grows
+     * to the chunk size as needed), so a 4 KiB message takes a buffer the allocator's thread
+     * cache serves instead of a 64 KiB one from the arena.
+     */
     private ByteBuf chunk() {
         if (chunk == null) {
             int prefixLength = chunkEmitted ? 0 : prefix.length;
-            chunk = ctx.alloc().buffer(Math.max(chunkSize, prefixLength) + CHUNK_SLACK);
+            int max = Math.max(chunkSize, prefixLength) + CHUNK_SLACK;
+            int initial = chunkEmitted ? max : Math.min(max, FIRST_CHUNK_INITIAL + prefixLength);
+            chunk = ctx.alloc().buffer(initial, max);
             if (prefixLength > 0) {
                 chunk.writeBytes(prefix);
             }
