@@ -55,8 +55,29 @@ public final class InMemorySpool implements Spool {
             if (c == null) {
                 throw new IllegalStateException("not in spool: " + id);
             }
+            if (unreadable.contains(id)) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("test: cannot read " + id));
+            }
             return c;
         }, thread);
+    }
+
+    /** When true, lengths are reported, so contents over 256 KiB are streamed by ranged reads (counted). */
+    public volatile boolean reportLengths;
+    /** Ids whose content reads fail (an I/O error or a corrupt record), until removed. */
+    public final java.util.Set<QueueId> unreadable = ConcurrentHashMap.newKeySet();
+    public final java.util.concurrent.atomic.AtomicInteger rangedReads = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public long contentLength(QueueId id) {
+        byte[] c = contents.get(id);
+        return reportLengths && c != null ? c.length : -1;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readContent(QueueId id, long offset, int maxBytes) {
+        rangedReads.incrementAndGet();
+        return Spool.super.readContent(id, offset, maxBytes);
     }
 
     @Override

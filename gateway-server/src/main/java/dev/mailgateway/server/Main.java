@@ -48,6 +48,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // as -XX:+ExitOnOutOfMemoryError, also for a plain java -jar start (docs/operations.md)
+        dev.mailgateway.core.util.FatalErrors.installDefaultHandler();
         int code = execute(args, System.getenv(), Path.of(""), System.out, System.err);
         System.exit(code);
     }
@@ -106,6 +108,12 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("mail-gateway {} starting (pid {}, Java {})", version(),
                 ProcessHandle.current().pid(), Runtime.version());
+        if (!java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:+ExitOnOutOfMemoryError")) {
+            // the Docker image passes the flag; a plain java -jar start relies on FatalErrors
+            log.info("started without -XX:+ExitOnOutOfMemoryError: an OutOfMemoryError the gateway sees "
+                    + "ends the process with one ERROR line (exit 3)");
+        }
         Gateway gateway;
         try {
             gateway = new Gateway(config, source.describe());

@@ -8,23 +8,29 @@ package dev.mailgateway.core.config;
  * new mail is refused with 452 4.3.1 (not the in-memory {@code queueSize}, which is only the
  * dispatch window). Each live message costs heap (its envelope in the spool index, measured in
  * BENCHMARKS.md: ~560 bytes with a small envelope): the default 200,000 implies ~110 MB.
+ * {@code writeTimeoutSec}: how long the end of DATA waits for the spool before answering
+ * {@code 451 4.3.0} (the message may still become durable later and is then delivered).
  */
-public record SpoolConfig(boolean fsync, long minFreeDiskMb, int maxMessages) {
+public record SpoolConfig(boolean fsync, long minFreeDiskMb, int maxMessages, int writeTimeoutSec) {
 
     /** Default of {@code spool.maxMessages}. */
     public static final int DEFAULT_MAX_MESSAGES = 200_000;
 
-    /** The two original keys; {@code maxMessages} takes its default. */
+    /** Default of {@code spool.writeTimeoutSec}. */
+    public static final int DEFAULT_WRITE_TIMEOUT_SEC = 30;
+
+    /** The two original keys; {@code maxMessages} and {@code writeTimeoutSec} take their defaults. */
     public SpoolConfig(boolean fsync, long minFreeDiskMb) {
-        this(fsync, minFreeDiskMb, DEFAULT_MAX_MESSAGES);
+        this(fsync, minFreeDiskMb, DEFAULT_MAX_MESSAGES, DEFAULT_WRITE_TIMEOUT_SEC);
     }
 
     public SpoolConfig {
         Check.nonNegative("spool.minFreeDiskMb", minFreeDiskMb);
         Check.positive("spool.maxMessages", maxMessages);
+        Check.positive("spool.writeTimeoutSec", writeTimeoutSec);
     }
 
     public static SpoolConfig defaults() {
-        return new SpoolConfig(true, 100, DEFAULT_MAX_MESSAGES);
+        return new SpoolConfig(true, 100, DEFAULT_MAX_MESSAGES, DEFAULT_WRITE_TIMEOUT_SEC);
     }
 }

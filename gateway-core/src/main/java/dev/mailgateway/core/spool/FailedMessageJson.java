@@ -31,6 +31,17 @@ final class FailedMessageJson {
 
     static byte[] write(FailedMessage m) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(m.content().length + 512);
+        write(m, MessageContent.of(m.content()), out);
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the JSON of {@code m} with {@code content} to {@code out}, streaming: the content is
+     * read twice in {@link MessageContent#CHUNK} pieces (a strict UTF-8 check, then the field),
+     * never held whole. Blocking (a streamed content is read from the spool): not on an event loop.
+     */
+    static void write(FailedMessage m, MessageContent content, java.io.OutputStream out) throws IOException {
+        boolean utf8 = content.inMemory() ? strictUtf8(content.bytes()) != null : isStrictUtf8(content);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
@@ -47,15 +58,48 @@ final class FailedMessageJson {
             g.writeStringField("lastError", m.lastError() == null ? "" : m.lastError());
             g.writeBooleanField("smtpUtf8", m.smtpUtf8());
             g.writeBooleanField("eightBit", m.eightBit());
-            String text = strictUtf8(m.content());
-            if (text != null) {
-                g.writeStringField("content", text);
+            if (utf8) {
+                g.writeFieldName("content");
+                try (java.io.Reader r = new java.io.InputStreamReader(content.openStream(), StandardCharsets.UTF_8)) {
+                    g.writeString(r, -1);
+                }
             } else {
-                g.writeStringField("contentBase64", Base64.getEncoder().encodeToString(m.content()));
+                g.writeFieldName("contentBase64"); // standard alphabet, padded, no line feeds
+                try (java.io.InputStream in = content.openStream()) {
+                    g.writeBinary(com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS, in, -1);
+                }
             }
             g.writeEndObject();
         }
-        return out.toByteArray();
+    }
+
+    /** Strict UTF-8 check of a streamed content, a chunk at a time. */
+    private static boolean isStrictUtf8(MessageContent content) throws IOException {
+        java.nio.charset.CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(MessageContent.CHUNK);
+        ByteBuffer bytes = ByteBuffer.allocate(MessageContent.CHUNK + 8);
+        byte[] part = new byte[MessageContent.CHUNK];
+        try (java.io.InputStream in = content.openStream()) {
+            for (int n; (n = in.read(part)) > 0; ) {
+                bytes.put(part, 0, n).flip();
+                for (;;) {
+                    chars.clear();
+                    java.nio.charset.CoderResult r = d.decode(bytes, chars, false);
+                    if (r.isError()) {
+                        return false;
+                    }
+                    if (r.isUnderflow()) {
+                        break;
+                    }
+                }
+                bytes.compact(); // an incomplete sequence at the end waits for the next chunk
+            }
+        }
+        bytes.flip();
+        chars.clear();
+        return !d.decode(bytes, chars, true).isError() && !d.flush(chars).isError();
     }
 
     /** The content as text when it is valid UTF-8, else null (then it is stored as base64). */

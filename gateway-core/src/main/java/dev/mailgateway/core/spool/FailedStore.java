@@ -19,6 +19,22 @@ public interface FailedStore extends Closeable {
     /** Writes (or overwrites) {@code <id>.json}. Completes when the file is durable. */
     CompletableFuture<Void> store(FailedMessage message);
 
+    /**
+     * Writes {@code <id>.json} with {@code content} (streamed from the spool when large) instead of
+     * {@code message.content()}. The default reads the content whole and calls {@link #store(FailedMessage)}.
+     */
+    default CompletableFuture<Void> store(FailedMessage message, MessageContent content) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (java.io.InputStream in = content.openStream()) {
+                return in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).thenCompose(bytes -> store(new FailedMessage(message.id(), message.from(), message.to(),
+                message.receivedAt(), message.attempts(), message.lastAttemptAt(), message.lastError(), bytes,
+                message.smtpUtf8(), message.eightBit())));
+    }
+
     /** Every stored message without content, oldest first. */
     CompletableFuture<List<FailedMessage>> list();
 

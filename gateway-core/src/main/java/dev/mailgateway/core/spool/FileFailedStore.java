@@ -100,6 +100,24 @@ public final class FileFailedStore implements FailedStore {
         });
     }
 
+    /** {@inheritDoc} The content is streamed from the spool into the file (Jackson's streaming generator). */
+    @Override
+    public CompletableFuture<Void> store(FailedMessage message, MessageContent content) {
+        return onStoreThread(() -> {
+            try {
+                writeAtomically(message, content);
+            } catch (IOException e) {
+                log.error("queue {}: cannot write to the failed store: {}", message.id(), e.toString());
+                throw new UncheckedIOException(e);
+            }
+            versions.put(message.id(), ++nextVersion);
+            count = versions.size();
+            log.info("queue {}: stored in failed/ ({} recipients, {} attempts, {} bytes streamed): {}",
+                    message.id(), message.to().size(), message.attempts(), content.length(), message.lastError());
+            return null;
+        });
+    }
+
     @Override
     public CompletableFuture<List<FailedMessage>> list() {
         return onStoreThread(() -> {
@@ -307,14 +325,18 @@ public final class FileFailedStore implements FailedStore {
     }
 
     private void writeAtomically(FailedMessage m) throws IOException {
-        byte[] json = FailedMessageJson.write(m);
+        writeAtomically(m, MessageContent.of(m.content()));
+    }
+
+    private void writeAtomically(FailedMessage m, MessageContent content) throws IOException {
         Path tmp = dir.resolve(m.id() + SUFFIX + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(json);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch),
+                    64 * 1024);
+            FailedMessageJson.write(m, content, out); // closes out (and ch): force through a fresh handle
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
         Files.move(tmp, file(m.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -14,6 +14,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,7 +29,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import io.netty.buffer.ByteBuf;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
@@ -49,9 +52,20 @@ import org.slf4j.LoggerFactory;
  * once they hold no live message, and the few live stragglers of an old, mostly dead segment
  * are copied forward so one slow message cannot pin the whole spool.
  *
+ * <p>Parts, all on the writer thread unless noted: this class (the any-thread API, the
+ * hand-off queue, the writer loop with batching and group commit, recovery, the disk probe,
+ * the directory lock); {@link SegmentLog} (segment files, staging, force, rollover, the probe
+ * file); {@link ContentChunks} (a streamed content's CHUNK records and their pins);
+ * {@link ContentReader} (reads across inline and chunked contents); {@link ContentCache}
+ * (small contents kept in memory); {@link SegmentCompactor} (deletion and copy-forward);
+ * {@link SegmentScanner} (recovery, resync past damage); {@link SpoolRecords} (the format).
+ *
  * <p>Failure: an {@link IOException} while writing fails every future of the batch (the
- * caller replies 451), seals the segment and makes {@link #writable()} false; the writer
- * then probes once a second by opening a fresh segment, and serves again as soon as that works.
+ * caller replies 451), seals the segment and makes {@link #writable()} false (one ERROR line).
+ * While not writable the writer touches no segment: appends, upload chunks and commits fail
+ * at once (no 250), outcome records are held in memory, reads are still served; once a second
+ * it probes ({@link SegmentLog#probe}), and when that works it serves again (one INFO line)
+ * and writes the held outcomes.
  */
 public final class FileSpool implements Spool {
 
@@ -61,6 +75,8 @@ public final class FileSpool implements Spool {
     /** Contents under this size stay in memory while live (no disk read for the relay). */
     static final int CACHE_MAX_CONTENT = 256 * 1024;
     static final long DEFAULT_CACHE_BUDGET = 64L << 20;
+    /** Contents above this are written as CHUNK records + COMMIT, never as one inline record. */
+    static final int INLINE_MAX = 1 << 20;
     private static final int MAX_BATCH_OPS = 4096;
     private static final long MAX_BATCH_BYTES = 16L << 20;
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -71,11 +87,11 @@ public final class FileSpool implements Spool {
     // any thread
     private final Path dir;
     private final long segmentBytes;
-    private final long cacheBudget;
     private final GatewayMetrics metrics;
     private final FileStore fileStore;
     private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
+    private final AtomicLong writeIds = new AtomicLong(new SecureRandom().nextLong());
     private final ConcurrentSkipListMap<QueueId, SpoolEntry> live = new ConcurrentSkipListMap<>();
     private final Thread writer;
     private final long firstNewSeq;
@@ -87,9 +103,12 @@ public final class FileSpool implements Spool {
 
     // spool-writer thread only
     private final SegmentLog segments;
-    private long cachedBytes;
+    private final ContentCache cache;
+    private final SegmentCompactor compactor;
     private long diskCheckedAt;
     private long nextProbeAt;
+    /** Outcome records that arrived while not writable: written once the probe succeeds. */
+    private final List<Outcome> heldOutcomes = new ArrayList<>();
     private boolean recovered;
 
     public FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics) {
@@ -99,9 +118,14 @@ public final class FileSpool implements Spool {
     /** For tests: small segments exercise rollover and deletion. */
     FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
             long cacheBudget) {
+        this(spoolDir, config, metrics, segmentBytes, cacheBudget, SegmentLog.ChannelOpener.DEFAULT);
+    }
+
+    /** For tests: {@code opener} may hand out channels that fail on demand (disk errors). */
+    FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
+            long cacheBudget, SegmentLog.ChannelOpener opener) {
         this.dir = spoolDir;
         this.segmentBytes = segmentBytes;
-        this.cacheBudget = cacheBudget;
         this.metrics = metrics;
         try {
             Files.createDirectories(spoolDir);
@@ -117,7 +141,10 @@ public final class FileSpool implements Spool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
-        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics);
+        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics, opener);
+        this.cache = new ContentCache(CACHE_MAX_CONTENT, cacheBudget);
+        this.compactor = new SegmentCompactor(spoolDir, segments, live, segmentBytes, INLINE_MAX, writeIds, cache,
+                this::release, e -> onWriteError(e, List.of()));
         refreshDisk(System.nanoTime());
         nextProbeAt = System.nanoTime();
         if (!Files.isWritable(spoolDir)) {
@@ -172,6 +199,11 @@ public final class FileSpool implements Spool {
         return done;
     }
 
+    @Override
+    public SpoolUpload begin() {
+        return new Upload(writeIds.incrementAndGet());
+    }
+
     /**
      * {@inheritDoc} A cached content returns an already completed future (no thread hop);
      * the array is shared with the spool's cache: do not modify it.
@@ -186,8 +218,24 @@ public final class FileSpool implements Spool {
             }
         }
         CompletableFuture<byte[]> done = new CompletableFuture<>();
-        submit(new Read(id, done));
+        submit(new Read(id, 0, Integer.MAX_VALUE, done));
         return done;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readContent(QueueId id, long offset, int maxBytes) {
+        if (offset < 0 || maxBytes <= 0) {
+            throw new IllegalArgumentException("offset " + offset + ", maxBytes " + maxBytes);
+        }
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        submit(new Read(id, offset, maxBytes, done));
+        return done;
+    }
+
+    @Override
+    public long contentLength(QueueId id) {
+        SpoolEntry e = live.get(id);
+        return e == null ? -1 : e.contentLength;
     }
 
     /** {@inheritDoc} An id that is not live (already final, unknown) completes without a record. */
@@ -277,6 +325,8 @@ public final class FileSpool implements Spool {
                 batch.add(op);
                 if (op instanceof Append a) {
                     bytes += a.content.length;
+                } else if (op instanceof Chunk c) {
+                    bytes += c.data.readableBytes();
                 }
             }
             try {
@@ -288,6 +338,7 @@ public final class FileSpool implements Spool {
                 stop = process(batch);
                 housekeeping();
             } catch (RuntimeException | Error e) {
+                dev.mailgateway.core.util.FatalErrors.haltOnOutOfMemory(e, "the spool writer");
                 // never let the writer die: every caller would hang on its future
                 LOG.error("spool {}: unexpected error in the writer", dir, e);
                 for (Op o : batch) {
@@ -315,6 +366,7 @@ public final class FileSpool implements Spool {
         IOException error = null;
         Stop stop = null;
         boolean appended = false;
+        boolean refuse = !writable; // after a write error: no disk writes until the probe works
         for (Op op : batch) {
             try {
                 if (op instanceof Read r) {
@@ -323,8 +375,14 @@ public final class FileSpool implements Spool {
                     r.done.complete(recoverOnWriter());
                 } else if (op instanceof Stop s) {
                     stop = s;
+                } else if (op instanceof Abort a) {
+                    a.upload.content.unpin();
+                } else if (refuse && op instanceof Outcome o) {
+                    heldOutcomes.add(o); // journal writes wait for the disk; nothing is lost meanwhile
+                } else if (refuse) {
+                    failOnWriter(op, notWritable());
                 } else if (error != null) {
-                    op.fail(error);
+                    failOnWriter(op, error);
                 } else {
                     written.add(op);
                     if (op instanceof Append a) {
@@ -332,13 +390,18 @@ public final class FileSpool implements Spool {
                         stageAppend(a, onDurable);
                     } else if (op instanceof Outcome o) {
                         stageOutcome(o, onDurable);
+                    } else if (op instanceof Chunk c) {
+                        stageChunk(c, onDurable);
+                    } else if (op instanceof Commit c) {
+                        appended = true;
+                        stageCommit(c, onDurable);
                     }
                 }
             } catch (IOException e) {
                 error = e;
             } catch (RuntimeException e) {
                 written.remove(op);
-                op.fail(e);
+                failOnWriter(op, e);
             }
         }
         if (error == null) {
@@ -358,10 +421,6 @@ public final class FileSpool implements Spool {
         if (error != null) {
             onWriteError(error, written);
         } else {
-            if (!written.isEmpty() && !writable) {
-                writable = true;
-                LOG.info("spool {}: writes work again", dir);
-            }
             for (Runnable r : onDurable) {
                 r.run();
             }
@@ -369,7 +428,75 @@ public final class FileSpool implements Spool {
         return stop;
     }
 
+    /** Fails an operation on the writer thread: an upload's commit also gives up its pinned bytes. */
+    private static void failOnWriter(Op op, Throwable t) {
+        op.fail(t);
+        if (op instanceof Commit c) {
+            c.upload.content.unpin();
+        }
+    }
+
+    private void stageChunk(Chunk c, List<Runnable> onDurable) throws IOException {
+        Upload u = c.upload;
+        try {
+            if (u.failed != null || u.content.finished) {
+                c.done.completeExceptionally(u.failed != null ? u.failed
+                        : new IllegalStateException("upload already committed or aborted"));
+                return;
+            }
+            u.content.write(segments, c.data.nioBuffer());
+        } finally {
+            c.releaseData(); // staged (copied) or written by now, or failed
+        }
+        onDurable.add(() -> c.done.complete(null));
+    }
+
+    private void stageCommit(Commit c, List<Runnable> onDurable) throws IOException {
+        Upload u = c.upload;
+        if (u.failed != null || u.content.finished) {
+            c.done.completeExceptionally(u.failed != null
+                    ? new IOException("spool write failed: " + u.failed.getMessage(), u.failed)
+                    : new IllegalStateException("upload already committed or aborted"));
+            u.content.unpin();
+            return;
+        }
+        stageCommitRecord(u.content, c.message, onDurable, c.done);
+    }
+
+    private void stageCommitRecord(ContentChunks content, SpooledMessage m, List<Runnable> onDurable,
+            CompletableFuture<SpooledMessage> done) throws IOException {
+        ByteBuffer record = content.commitRecord(m);
+        Segment seg = segments.segmentFor(record.remaining());
+        segments.write(record);
+        onDurable.add(() -> {
+            int length = (int) content.bytes();
+            SpoolEntry e = new SpoolEntry(m, seg, content.take(), length); // the entry owns the pins now
+            seg.live++;
+            install(e);
+            done.complete(m);
+        });
+    }
+
+    private void install(SpoolEntry e) {
+        SpoolEntry old = live.put(e.message.id(), e);
+        if (old != null) {
+            release(old); // a re-sent failed message keeps its id: the new copy replaces it
+        } else {
+            liveCount++;
+        }
+        metrics.spoolAppends.inc();
+    }
+
     private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
+        if (a.content.length > INLINE_MAX) {
+            // large contents go as chunks, so no record is ever larger than MAX_PAYLOAD_V2
+            ContentChunks c = new ContentChunks(writeIds.incrementAndGet());
+            for (int off = 0; off < a.content.length; off += INLINE_MAX) {
+                c.write(segments, ByteBuffer.wrap(a.content, off, Math.min(INLINE_MAX, a.content.length - off)));
+            }
+            stageCommitRecord(c, a.message, onDurable, a.done);
+            return;
+        }
         ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
         long recordLength = header.remaining() + (long) a.content.length;
         Segment seg = segments.segmentFor(recordLength);
@@ -383,19 +510,9 @@ public final class FileSpool implements Spool {
         SpooledMessage m = a.message;
         int length = a.content.length;
         SpoolEntry e = new SpoolEntry(m, seg, contentPosition, length);
-        if (length < CACHE_MAX_CONTENT && cachedBytes + length <= cacheBudget) {
-            e.cached = a.content;
-            cachedBytes += length;
-        }
-        SpoolEntry old = live.put(m.id(), e);
-        if (old != null) {
-            release(old); // a re-sent failed message keeps its id: the new copy replaces it
-        } else {
-            liveCount++;
-        }
-        seg.live++;
-        seg.liveBytes += length;
-        metrics.spoolAppends.inc();
+        cache.offer(e, a.content);
+        e.countIn(1);
+        install(e);
         a.done.complete(m);
     }
 
@@ -440,25 +557,21 @@ public final class FileSpool implements Spool {
             return;
         }
         byte[] cached = e.cached;
-        if (cached != null) {
+        if (cached != null && r.offset == 0 && r.maxBytes >= cached.length) {
             r.done.complete(cached);
             return;
         }
         try {
-            r.done.complete(e.segment.read(e.contentPosition, e.contentLength));
-        } catch (IOException ex) {
+            r.done.complete(ContentReader.read(e, r.offset, r.maxBytes));
+        } catch (IOException | RuntimeException ex) {
             LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
             r.done.completeExceptionally(ex);
         }
     }
 
     private void release(SpoolEntry e) {
-        e.segment.live--;
-        e.segment.liveBytes -= e.contentLength;
-        if (e.cached != null) {
-            cachedBytes -= e.contentLength;
-            e.cached = null;
-        }
+        e.countIn(-1);
+        cache.drop(e);
     }
 
     private void onWriteError(IOException error, List<Op> failed) {
@@ -470,7 +583,7 @@ public final class FileSpool implements Spool {
         segments.sealAfterError(); // it may end in a torn record; the next write opens a new segment
         IOException cause = new IOException("spool write failed: " + error.getMessage(), error);
         for (Op op : failed) {
-            op.fail(cause);
+            failOnWriter(op, cause);
         }
     }
 
@@ -488,7 +601,7 @@ public final class FileSpool implements Spool {
             } catch (IOException e) {
                 LOG.warn("spool {}: cannot force outcome records: {}", dir, e.toString());
             }
-            reclaimSegments();
+            compactor.reclaim();
         }
     }
 
@@ -501,78 +614,24 @@ public final class FileSpool implements Spool {
         }
     }
 
+    private static IOException notWritable() {
+        return new IOException("the spool is not writable after a disk error (probing once a second)");
+    }
+
     private void probe(long now) {
         try {
-            segments.ensureOpen();
+            segments.probe();
             writable = true;
-            LOG.info("spool {}: writable again (segment {})", dir, segments.current());
+            LOG.info("spool {}: writable again (segment {}); writing {} held outcome records", dir,
+                    segments.current(), heldOutcomes.size());
+            for (Outcome o : heldOutcomes) {
+                ops.offer(o);
+            }
+            heldOutcomes.clear();
         } catch (IOException e) {
             nextProbeAt = now + SECOND_NANOS;
             LOG.debug("spool {}: still not writable: {}", dir, e.toString());
         }
-    }
-
-    /**
-     * Deletes segments oldest first once they hold no live message. Deletion goes in order
-     * because the STATE record that made a message final may sit in a later segment: deleting
-     * that later segment first would bring the message back to life at the next recovery.
-     * A sealed old segment whose few live messages hold at most 1/8 of a segment is
-     * compacted: its live messages are copied forward, then it is deleted.
-     */
-    private void reclaimSegments() {
-        for (int guard = 0; guard < 10_000; guard++) {
-            Segment first = segments.first();
-            if (first == null || first == segments.current()) {
-                return;
-            }
-            if (first.live == 0) {
-                segments.deleteFirst();
-                continue;
-            }
-            if (segments.count() < 3 || first.liveBytes > segmentBytes / 8 || !copyForward(first)) {
-                return;
-            }
-        }
-    }
-
-    /** Rewrites the live messages of {@code from} at the end of the spool; true on success. */
-    private boolean copyForward(Segment from) {
-        List<SpoolEntry> movers = new ArrayList<>(from.live);
-        for (SpoolEntry e : live.values()) {
-            if (e.segment == from) {
-                movers.add(e);
-            }
-        }
-        List<Runnable> relocate = new ArrayList<>(movers.size());
-        try {
-            for (SpoolEntry e : movers) {
-                byte[] content = e.cached != null ? e.cached : from.read(e.contentPosition, e.contentLength);
-                ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
-                long recordLength = header.remaining() + (long) content.length;
-                Segment to = segments.segmentFor(recordLength);
-                long contentPosition = to.size + header.remaining();
-                segments.write(header);
-                segments.write(ByteBuffer.wrap(content));
-                relocate.add(() -> {
-                    release(e);
-                    e.segment = to;
-                    e.contentPosition = contentPosition;
-                    if (content.length < CACHE_MAX_CONTENT && cachedBytes + content.length <= cacheBudget) {
-                        e.cached = content;
-                        cachedBytes += content.length;
-                    }
-                    to.live++;
-                    to.liveBytes += content.length;
-                });
-            }
-            segments.commit(true); // always forced: the source is deleted next
-        } catch (IOException e) {
-            onWriteError(e, List.of());
-            return false;
-        }
-        relocate.forEach(Runnable::run);
-        LOG.info("spool {}: copied {} live messages forward from segment {}", dir, movers.size(), from);
-        return true;
     }
 
     private List<SpooledMessage> recoverOnWriter() {
@@ -590,8 +649,7 @@ public final class FileSpool implements Spool {
         segments.addRecovered(old);
         List<SpooledMessage> out = new ArrayList<>(found.size());
         for (SpoolEntry e : found.values()) {
-            e.segment.live++;
-            e.segment.liveBytes += e.contentLength;
+            e.countIn(1);
             if (live.putIfAbsent(e.message.id(), e) != null) {
                 release(e); // appended again since start-up: the newer copy wins
                 continue;
@@ -608,6 +666,10 @@ public final class FileSpool implements Spool {
         segments.close();
         Op op;
         IllegalStateException closedError = new IllegalStateException("spool is closed");
+        for (Outcome o : heldOutcomes) {
+            o.fail(closedError); // redelivered after the next start: at-least-once, never a loss
+        }
+        heldOutcomes.clear();
         while ((op = ops.poll()) != null) {
             op.fail(closedError);
         }
@@ -622,8 +684,83 @@ public final class FileSpool implements Spool {
 
     // ------------------------------------------------------------------ hand-off records
 
-    private sealed interface Op permits Append, Outcome, Read, Recover, Stop {
+    private sealed interface Op permits Append, Outcome, Read, Recover, Stop, Chunk, Commit, Abort {
         void fail(Throwable t);
+    }
+
+    /**
+     * The any-thread side of one streamed content: hands chunks, the commit and the abort to the
+     * writer. {@code failed} may be set from any thread; {@code content} is the writer thread's.
+     */
+    private final class Upload implements SpoolUpload {
+        final ContentChunks content;
+        volatile Throwable failed;
+
+        Upload(long writeId) {
+            this.content = new ContentChunks(writeId);
+        }
+
+        @Override
+        public CompletableFuture<Void> write(ByteBuf chunk) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            submit(new Chunk(this, chunk, done));
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<SpooledMessage> commit(Envelope envelope) {
+            Objects.requireNonNull(envelope, "envelope");
+            CompletableFuture<SpooledMessage> done = new CompletableFuture<>();
+            submit(new Commit(this, SpooledMessage.fresh(envelope), done));
+            return done;
+        }
+
+        @Override
+        public void abort() {
+            submit(new Abort(this));
+        }
+
+    }
+
+    private static final class Chunk implements Op {
+        final Upload upload;
+        final ByteBuf data;
+        final CompletableFuture<Void> done;
+        private boolean released;
+
+        Chunk(Upload upload, ByteBuf data, CompletableFuture<Void> done) {
+            this.upload = upload;
+            this.data = data;
+            this.done = done;
+        }
+
+        void releaseData() {
+            if (!released) {
+                released = true;
+                data.release();
+            }
+        }
+
+        public void fail(Throwable t) {
+            if (upload.failed == null) {
+                upload.failed = t;
+            }
+            releaseData();
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Commit(Upload upload, SpooledMessage message, CompletableFuture<SpooledMessage> done)
+            implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record Abort(Upload upload) implements Op {
+        public void fail(Throwable t) {
+            // nothing to undo: a closed spool recovers no uncommitted content
+        }
     }
 
     private record Append(SpooledMessage message, byte[] content,
@@ -640,7 +777,7 @@ public final class FileSpool implements Spool {
         }
     }
 
-    private record Read(QueueId id, CompletableFuture<byte[]> done) implements Op {
+    private record Read(QueueId id, long offset, int maxBytes, CompletableFuture<byte[]> done) implements Op {
         public void fail(Throwable t) {
             done.completeExceptionally(t);
         }

@@ -2,6 +2,7 @@ package dev.mailgateway.core.spool;
 
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
+import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,4 +38,43 @@ public interface MessageIngress {
      * @param content the raw message, CRLF line endings, not dot-stuffed; ownership passes here
      */
     CompletableFuture<QueueId> accept(Envelope envelope, byte[] content);
+
+    /**
+     * Starts a message whose content is streamed (SMTP DATA, chunk by chunk). Contract as in
+     * {@link SpoolUpload}, except that the commit completes with the id once the message is
+     * durable and queued for delivery (like {@link #accept}). The default collects the content
+     * in memory and calls {@link #accept} at the commit (for test doubles).
+     */
+    default Upload begin() {
+        BufferingUpload<QueueId> b = new BufferingUpload<>(this::accept);
+        return new Upload() {
+            @Override
+            public CompletableFuture<Void> write(ByteBuf chunk) {
+                return b.write(chunk);
+            }
+
+            @Override
+            public CompletableFuture<QueueId> commit(Envelope envelope) {
+                return b.commit(envelope);
+            }
+
+            @Override
+            public void abort() {
+                b.abort();
+            }
+        };
+    }
+
+    /** A streamed message on its way in; see {@link SpoolUpload}. One thread at a time, in order. */
+    interface Upload {
+
+        /** Appends the chunk (ownership passes); completes once it is written to the OS. */
+        CompletableFuture<Void> write(ByteBuf chunk);
+
+        /** Completes with the id once the whole message is durable: then, and only then, reply 250. */
+        CompletableFuture<QueueId> commit(Envelope envelope);
+
+        /** Nothing becomes live; idempotent. */
+        void abort();
+    }
 }

@@ -20,6 +20,11 @@ final class Segment {
     int live;
     /** Content bytes of those live messages (drives copy-forward of stragglers). */
     long liveBytes;
+    /**
+     * What recovery could not read in this segment (byte ranges), or null when intact. A
+     * damaged segment is moved aside ({@code *.seg.damaged}) instead of deleted.
+     */
+    String damage;
 
     Segment(long seq, Path path, FileChannel channel, long size) {
         this.seq = seq;
@@ -43,6 +48,18 @@ final class Segment {
             }
         }
         return Long.parseLong(fileName.substring(0, 20));
+    }
+
+    /** Reads exactly {@code length} bytes at {@code position} into {@code b} (its remaining bytes). */
+    void readInto(long position, ByteBuffer b) throws IOException {
+        int start = b.position();
+        while (b.hasRemaining()) {
+            int n = channel.read(b, position + b.position() - start);
+            if (n < 0) {
+                throw new IOException("segment " + path.getFileName() + " ends at "
+                        + (position + b.position() - start));
+            }
+        }
     }
 
     /** Reads exactly {@code length} bytes at {@code position}. */

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -29,6 +30,7 @@ final class SegmentLog {
     private final long segmentBytes;
     private final GatewayMetrics metrics;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    private final ChannelOpener opener;
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
     private Segment current;
     private long nextSeq;
@@ -37,7 +39,21 @@ final class SegmentLog {
     /** When records written by {@link #writeUnforced} were first left unforced; 0 when none are. */
     private long unforcedSince;
 
+    /** How segment files are opened: {@code FileChannel.open}; tests inject failing channels. */
+    interface ChannelOpener {
+        FileChannel open(Path path) throws IOException;
+
+        ChannelOpener DEFAULT = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
     SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics) {
+        this(dir, fsync, segmentBytes, firstSeq, metrics, ChannelOpener.DEFAULT);
+    }
+
+    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics,
+            ChannelOpener opener) {
+        this.opener = opener;
         this.dir = dir;
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
@@ -137,8 +153,20 @@ final class SegmentLog {
         current = null;
     }
 
-    /** Opens a segment if there is none (the writability probe). */
-    void ensureOpen() throws IOException {
+    /**
+     * The writability probe (once a second while the spool is not writable): writes, forces and
+     * deletes a small {@code probe.tmp}, and only when that works opens a segment if there is
+     * none. A failing disk therefore costs no segment number per probe.
+     */
+    void probe() throws IOException {
+        Path probe = dir.resolve("probe.tmp");
+        Files.deleteIfExists(probe);
+        try (FileChannel ch = opener.open(probe)) {
+            writeFully(ch, ByteBuffer.wrap(SpoolRecords.MAGIC));
+            ch.force(true);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
         if (current == null) {
             openSegment();
         }
@@ -167,6 +195,14 @@ final class SegmentLog {
         Segment s = segments.pollFirst();
         try {
             s.channel.close();
+            if (s.damage != null) {
+                // recovery could not read all of it: keep it for an operator, never delete it
+                Path aside = s.path.resolveSibling(s.path.getFileName() + ".damaged");
+                Files.move(s.path, aside, StandardCopyOption.REPLACE_EXISTING);
+                log.warn("spool {}: segment {} holds no live message any more but was damaged ({}); "
+                        + "kept as {}", dir, s, s.damage, aside.getFileName());
+                return;
+            }
             Files.deleteIfExists(s.path);
             log.debug("spool {}: deleted segment {}", dir, s);
         } catch (IOException e) {
@@ -196,8 +232,7 @@ final class SegmentLog {
     private void openSegment() throws IOException {
         long seq = nextSeq++; // a name that failed once is never retried
         Path path = dir.resolve(Segment.fileName(seq));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = opener.open(path);
         try {
             writeFully(ch, ByteBuffer.wrap(SpoolRecords.MAGIC));
             if (fsync) {

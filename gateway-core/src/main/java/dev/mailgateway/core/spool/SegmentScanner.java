@@ -7,26 +7,40 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replays one segment file at recovery, on the spool's writer thread. A record with a bad
- * CRC32C is skipped with a WARN; a length that cannot be right (too small, or past the end
- * of the file: a torn tail from a crash mid-write) ends the segment with a WARN. Nothing that
- * fails its checksum ever becomes a message.
+ * Replays segment files at recovery, on the spool's writer thread. Nothing that fails its
+ * checksum ever becomes a message.
+ *
+ * <p>Version 2 segments ({@code MGSPOOL2}): every record starts with {@link SpoolRecords#MARKER}.
+ * A record that is damaged (marker, length or CRC32C wrong, or it does not parse) is skipped:
+ * the scanner searches forward for the next marker whose record passes its CRC and goes on
+ * from there, so one bad record costs only itself. A segment with a damaged header is scanned
+ * for records the same way. Each unreadable byte range is named in a WARN and the segment is
+ * marked {@link Segment#damage damaged}: it is moved aside, never deleted.
+ *
+ * <p>Version 1 segments ({@code MGSPOOL1}, written before #11, no marker) are read as before:
+ * a bad CRC skips the record, a length that cannot be right ends the segment (WARN, damaged).
  */
 final class SegmentScanner {
 
     private static final Logger log = LoggerFactory.getLogger(SegmentScanner.class);
+    private static final int SCAN_BLOCK = 64 * 1024;
 
-    private SegmentScanner() {
+    private final Map<QueueId, SpoolEntry> entries;
+    /** Chunks of streamed contents whose COMMIT has not been seen yet, by writeId. */
+    private final Map<Long, List<ContentExtent>> pendingChunks = new HashMap<>();
+
+    private SegmentScanner(Map<QueueId, SpoolEntry> entries) {
+        this.entries = entries;
     }
 
     /**
@@ -45,24 +59,33 @@ final class SegmentScanner {
             }
         }
         files.sort(null); // zero-padded names sort by sequence
+        SegmentScanner scanner = new SegmentScanner(entries);
         List<Segment> segments = new ArrayList<>(files.size());
         for (Path p : files) {
-            Segment s = scan(p, entries);
+            Segment s = scanner.scan(p);
             if (s != null) {
                 segments.add(s);
             }
         }
+        if (!scanner.pendingChunks.isEmpty()) {
+            log.debug("spool: {} streamed contents without a COMMIT (abandoned transactions) ignored",
+                    scanner.pendingChunks.size());
+        }
         return segments;
     }
 
+    /** Replays one file alone (tests). */
+    static Segment scan(Path file, Map<QueueId, SpoolEntry> entries) throws IOException {
+        return new SegmentScanner(entries).scan(file);
+    }
+
     /**
-     * Applies the records of {@code file} to {@code entries} (MESSAGE records add or replace,
+     * Applies the records of {@code file} to the entries (MESSAGE/COMMIT records add or replace,
      * STATE records update or, when nothing is pending, remove).
      *
-     * @return the segment, open for reading; null when the file is not a usable segment
-     *         (empty: deleted; foreign or corrupt header: renamed to {@code *.corrupt})
+     * @return the segment, open for reading; null when the file holds no records (deleted)
      */
-    static Segment scan(Path file, Map<QueueId, SpoolEntry> entries) throws IOException {
+    private Segment scan(Path file) throws IOException {
         String name = file.getFileName().toString();
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         long size = ch.size();
@@ -75,66 +98,199 @@ final class SegmentScanner {
         }
         Segment seg = new Segment(Segment.parseSeq(name), file, ch, size);
         byte[] magic = new byte[SpoolRecords.SEGMENT_HEADER];
-        ch.read(ByteBuffer.wrap(magic), 0);
-        if (!Arrays.equals(magic, SpoolRecords.MAGIC)) {
-            ch.close();
-            Path aside = file.resolveSibling(name + ".corrupt");
-            log.warn("spool segment {}: not a spool segment (bad header); moved to {}", name, aside.getFileName());
-            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+        seg.readInto(0, ByteBuffer.wrap(magic));
+        if (Arrays.equals(magic, SpoolRecords.MAGIC_V1)) {
+            scanV1(seg);
+        } else if (Arrays.equals(magic, SpoolRecords.MAGIC)) {
+            scanV2(seg, SpoolRecords.SEGMENT_HEADER, new Damage(seg));
+        } else {
+            Damage damage = new Damage(seg);
+            log.warn("spool segment {}: bad header; scanning it for records", name);
+            damage.from(0);
+            scanV2(seg, SpoolRecords.SEGMENT_HEADER, damage);
+        }
+        return seg;
+    }
+
+    /** Names the unreadable ranges of one segment, each once. */
+    private static final class Damage {
+        private final Segment seg;
+        private long start = -1;
+        private final StringBuilder ranges = new StringBuilder();
+
+        Damage(Segment seg) {
+            this.seg = seg;
+        }
+
+        void from(long pos) {
+            if (start < 0) {
+                start = pos;
+            }
+        }
+
+        void until(long pos) {
+            if (start < 0) {
+                return;
+            }
+            String range = "[" + start + ", " + pos + ")";
+            log.warn("spool segment {}: bytes {} ({} bytes) cannot be read; records there are lost, "
+                    + "the segment will be kept aside", seg, range, pos - start);
+            ranges.append(ranges.length() > 0 ? " " : "").append(range);
+            seg.damage = ranges.toString();
+            start = -1;
+        }
+    }
+
+    private void scanV2(Segment seg, long from, Damage damage) throws IOException {
+        long size = seg.size;
+        long pos = from;
+        int messages = 0;
+        ByteBuffer header = ByteBuffer.allocate(SpoolRecords.RECORD_HEADER);
+        while (pos < size) {
+            byte[] payload = tryRecord(seg, pos, header);
+            if (payload == null) {
+                damage.from(pos);
+                pos = nextMarker(seg, pos + 1);
+                continue;
+            }
+            try {
+                if (apply(seg, pos, SpoolRecords.RECORD_HEADER, payload)) {
+                    messages++;
+                }
+                damage.until(pos);
+            } catch (RuntimeException e) {
+                log.warn("spool segment {}: record at offset {} passes its CRC but does not parse ({}); skipped",
+                        seg, pos, e.toString());
+                damage.from(pos);
+                damage.until(pos + SpoolRecords.RECORD_HEADER + payload.length);
+            }
+            pos += SpoolRecords.RECORD_HEADER + payload.length;
+        }
+        damage.until(size);
+        log.debug("spool segment {}: {} message records", seg, messages);
+    }
+
+    /** The payload of a whole, CRC-valid version 2 record at {@code pos}, or null. */
+    private static byte[] tryRecord(Segment seg, long pos, ByteBuffer header) throws IOException {
+        long size = seg.size;
+        if (size - pos < SpoolRecords.RECORD_HEADER) {
             return null;
         }
+        header.clear();
+        seg.readInto(pos, header);
+        int length = header.getInt(4);
+        if (header.getInt(0) != SpoolRecords.MARKER || length < SpoolRecords.MIN_PAYLOAD_V2
+                || length > SpoolRecords.MAX_PAYLOAD_V2 || length > size - pos - SpoolRecords.RECORD_HEADER) {
+            return null;
+        }
+        byte[] payload = seg.read(pos + SpoolRecords.RECORD_HEADER, length);
+        return SpoolRecords.crc(payload) == header.getInt(8) ? payload : null;
+    }
+
+    /** The offset of the next marker at or after {@code from}, or the segment's size. */
+    private static long nextMarker(Segment seg, long from) throws IOException {
+        long size = seg.size;
+        ByteBuffer block = ByteBuffer.allocate(SCAN_BLOCK);
+        long pos = from;
+        while (size - pos >= 4) {
+            block.clear();
+            int want = (int) Math.min(SCAN_BLOCK, size - pos);
+            block.limit(want);
+            seg.readInto(pos, block);
+            for (int i = 0; i + 4 <= want; i++) {
+                if (block.getInt(i) == SpoolRecords.MARKER) {
+                    return pos + i;
+                }
+            }
+            pos += want - 3; // a marker may straddle two blocks
+        }
+        return size;
+    }
+
+    private void scanV1(Segment seg) throws IOException {
+        long size = seg.size;
         long pos = SpoolRecords.SEGMENT_HEADER;
         int messages = 0;
         int skipped = 0;
-        ByteBuffer header = ByteBuffer.allocate(SpoolRecords.RECORD_HEADER);
+        ByteBuffer header = ByteBuffer.allocate(SpoolRecords.RECORD_HEADER_V1);
+        Damage damage = new Damage(seg);
         while (pos < size) {
-            if (size - pos < SpoolRecords.RECORD_HEADER) {
+            if (size - pos < SpoolRecords.RECORD_HEADER_V1) {
                 log.warn("spool segment {}: torn record header at offset {} ({} bytes to the end); "
-                        + "ignoring the tail", name, pos, size - pos);
+                        + "ignoring the tail", seg, pos, size - pos);
+                damage.from(pos);
                 break;
             }
             header.clear();
-            readFully(ch, header, pos);
+            seg.readInto(pos, header);
             int length = header.getInt(0);
             int crc = header.getInt(4);
-            if (length < SpoolRecords.MIN_PAYLOAD || length > size - pos - SpoolRecords.RECORD_HEADER) {
+            if (length < SpoolRecords.MIN_PAYLOAD || length > size - pos - SpoolRecords.RECORD_HEADER_V1) {
                 log.warn("spool segment {}: torn or corrupt record at offset {} (length {}, {} bytes "
-                        + "to the end); ignoring the rest of the segment", name, pos, length, size - pos);
+                        + "to the end); a version 1 segment has no markers: ignoring the rest", seg, pos,
+                        length, size - pos);
+                damage.from(pos);
                 break;
             }
-            byte[] payload = seg.read(pos + SpoolRecords.RECORD_HEADER, length);
+            byte[] payload = seg.read(pos + SpoolRecords.RECORD_HEADER_V1, length);
+            long end = pos + SpoolRecords.RECORD_HEADER_V1 + length;
             if (SpoolRecords.crc(payload) != crc) {
                 log.warn("spool segment {}: record at offset {} ({} bytes) fails its CRC32C; skipped",
-                        name, pos, length);
+                        seg, pos, length);
+                damage.from(pos);
+                damage.until(end);
                 skipped++;
             } else {
                 try {
-                    if (apply(seg, pos, payload, entries)) {
+                    if (apply(seg, pos, SpoolRecords.RECORD_HEADER_V1, payload)) {
                         messages++;
                     }
                 } catch (RuntimeException e) {
                     log.warn("spool segment {}: record at offset {} does not parse ({}); skipped",
-                            name, pos, e.toString());
+                            seg, pos, e.toString());
+                    damage.from(pos);
+                    damage.until(end);
                     skipped++;
                 }
             }
-            pos += SpoolRecords.RECORD_HEADER + length;
+            pos = end;
         }
-        log.debug("spool segment {}: {} message records, {} skipped", name, messages, skipped);
-        return seg;
+        damage.until(size);
+        log.debug("spool segment {} (version 1): {} message records, {} skipped", seg, messages, skipped);
     }
 
-    /** Applies one checked payload; true when it was a MESSAGE record. */
-    private static boolean apply(Segment seg, long pos, byte[] payload, Map<QueueId, SpoolEntry> entries) {
+    /** Applies one checked payload; true when it was a MESSAGE or COMMIT record. */
+    private boolean apply(Segment seg, long pos, int recordHeader, byte[] payload) {
         switch (payload[0]) {
-            case SpoolRecords.MESSAGE -> {
+            case SpoolRecords.MESSAGE, SpoolRecords.COMMIT -> {
                 SpoolRecords.DecodedMessage d = SpoolRecords.decodeMessage(payload);
                 SpooledMessage m = d.message();
+                SpoolEntry entry;
+                if (d.chunked()) {
+                    List<ContentExtent> chunks = pendingChunks.remove(d.writeId());
+                    int have = chunks == null ? 0 : chunks.size();
+                    long bytes = 0;
+                    for (int i = 0; i < have; i++) {
+                        bytes += chunks.get(i).length();
+                    }
+                    if (have != d.chunkCount() || bytes != d.contentLength()) {
+                        seg.damage = seg.damage == null ? "incomplete content" : seg.damage;
+                        log.warn("spool segment {}: the content of {} (from {} to {}) is incomplete ({} of {} "
+                                + "chunks, {} of {} bytes): the message cannot be recovered", seg, m.id(),
+                                m.envelope().sender(), m.pendingRecipients(), have, d.chunkCount(), bytes,
+                                d.contentLength());
+                        entries.remove(m.id());
+                        return true;
+                    }
+                    entry = new SpoolEntry(m, seg, chunks.toArray(new ContentExtent[0]), d.contentLength());
+                } else {
+                    long contentPosition = pos + recordHeader + d.contentOffset();
+                    entry = new SpoolEntry(m, seg, contentPosition, d.contentLength());
+                }
                 if (m.pendingRecipients().isEmpty()) {
                     entries.remove(m.id());
                 } else {
-                    long contentPosition = pos + SpoolRecords.RECORD_HEADER + d.contentOffset();
-                    entries.put(m.id(), new SpoolEntry(m, seg, contentPosition, d.contentLength()));
+                    entries.put(m.id(), entry);
                 }
                 return true;
             }
@@ -158,15 +314,17 @@ final class SegmentScanner {
                 }
                 return false;
             }
-            default -> throw new IllegalArgumentException("unknown record type " + payload[0]);
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
-        while (b.hasRemaining()) {
-            if (ch.read(b, pos + b.position()) < 0) {
-                throw new IOException("unexpected end of segment");
+            case SpoolRecords.CHUNK -> {
+                if (payload.length <= SpoolRecords.CHUNK_PREFIX) {
+                    throw new IllegalArgumentException("empty chunk");
+                }
+                long writeId = ByteBuffer.wrap(payload, 1, 8).getLong();
+                long dataAt = pos + recordHeader + SpoolRecords.CHUNK_PREFIX;
+                pendingChunks.computeIfAbsent(writeId, k -> new ArrayList<>())
+                        .add(new ContentExtent(seg, dataAt, payload.length - SpoolRecords.CHUNK_PREFIX));
+                return false;
             }
+            default -> throw new IllegalArgumentException("unknown record type " + payload[0]);
         }
     }
 }

@@ -39,8 +39,51 @@ public interface Spool extends Closeable {
      */
     CompletableFuture<SpooledMessage> append(Envelope envelope, byte[] content);
 
-    /** The raw message bytes of a live message; fails if the id is not in the spool. */
+    /**
+     * Starts a message whose content arrives in pieces (SMTP DATA): the chunks are written as
+     * they come, the envelope at {@link SpoolUpload#commit}. In {@link FileSpool} memory use does
+     * not grow with the message size; the default collects the content in memory and calls
+     * {@link #append} at the commit (for in-memory test doubles).
+     */
+    default SpoolUpload begin() {
+        BufferingUpload<SpooledMessage> b = new BufferingUpload<>(this::append);
+        return new SpoolUpload() {
+            @Override
+            public CompletableFuture<Void> write(io.netty.buffer.ByteBuf chunk) {
+                return b.write(chunk);
+            }
+
+            @Override
+            public CompletableFuture<SpooledMessage> commit(Envelope envelope) {
+                return b.commit(envelope);
+            }
+
+            @Override
+            public void abort() {
+                b.abort();
+            }
+        };
+    }
+
+    /**
+     * The raw message bytes of a live message, whole; fails if the id is not in the spool.
+     * For large contents prefer {@link #readContent(QueueId, long, int)}.
+     */
     CompletableFuture<byte[]> readContent(QueueId id);
+
+    /**
+     * Up to {@code maxBytes} of a live message's content from {@code offset}; an empty array at
+     * the end. Fails if the id is not in the spool or the bytes cannot be read.
+     */
+    default CompletableFuture<byte[]> readContent(QueueId id, long offset, int maxBytes) {
+        return readContent(id).thenApply(all -> java.util.Arrays.copyOfRange(all,
+                (int) Math.min(offset, all.length), (int) Math.min(all.length, offset + maxBytes)));
+    }
+
+    /** The content length of a live message, or -1 when the id is not live or the length is not known. */
+    default long contentLength(QueueId id) {
+        return -1;
+    }
 
     /**
      * Journals the outcome of one attempt. Recipients with a final status (delivered, failed)

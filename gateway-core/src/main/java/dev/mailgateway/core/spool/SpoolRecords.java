@@ -20,8 +20,10 @@ import java.util.zip.CRC32C;
  * The on-disk format of spool segments (see docs/spool.md).
  *
  * <pre>
- * segment = "MGSPOOL1" record*
- * record  = length:int32 crc32c:int32 payload[length]      (big-endian; crc over payload)
+ * segment = "MGSPOOL2" record*                              (version 2, written since #11)
+ * record  = marker:int32 length:int32 crc32c:int32 payload[length]   (big-endian; crc over payload)
+ * segment = "MGSPOOL1" record1*                             (version 1, read only)
+ * record1 = length:int32 crc32c:int32 payload[length]
  * payload = type:int8 ...
  *   MESSAGE (1): id[16] receivedAtSec:int64 receivedAtNano:int32 flags:int8 attempts:int32
  *                sender helo ip authUser rcptCount:int32 rcpt*  pending-bitmap
@@ -29,6 +31,9 @@ import java.util.zip.CRC32C;
  *                contentLength:int32 content[contentLength]
  *   dsn          = ret envid (notify orcpt)*rcptCount     (RFC 3461 parameters, strings; "" = none)
  *   STATE   (2): id[16] attempts:int32 rcptCount:int32 pending-bitmap
+ *   CHUNK   (3): writeId:int64 data*                          (v2: one piece of a streamed content)
+ *   COMMIT  (4): as MESSAGE up to the bitmap (and dsn), then writeId:int64 chunkCount:int32
+ *                contentLength:int32    (v2: the content is the CHUNK records of writeId before it)
  * string  = length:int32 utf8[length]
  * pending-bitmap = ceil(rcptCount / 8) bytes, bit i (LSB first) set = recipient i pending
  * </pre>
@@ -38,14 +43,32 @@ import java.util.zip.CRC32C;
  */
 final class SpoolRecords {
 
-    static final byte[] MAGIC = "MGSPOOL1".getBytes(US_ASCII);
+    /** The header of the segments written now (version 2: records start with {@link #MARKER}). */
+    static final byte[] MAGIC = "MGSPOOL2".getBytes(US_ASCII);
+    /** The header of version 1 segments (records without a marker), still read at recovery. */
+    static final byte[] MAGIC_V1 = "MGSPOOL1".getBytes(US_ASCII);
     static final int SEGMENT_HEADER = MAGIC.length;
-    /** length + crc in front of each payload. */
-    static final int RECORD_HEADER = 8;
+    /** Starts every version 2 record: what recovery scans for to resynchronise after damage. */
+    static final int MARKER = 0xF14D4752;
+    /** marker + length + crc in front of each version 2 payload. */
+    static final int RECORD_HEADER = 12;
+    /** length + crc in front of each version 1 payload. */
+    static final int RECORD_HEADER_V1 = 8;
     static final byte MESSAGE = 1;
     static final byte STATE = 2;
-    /** The smallest valid payload: a type byte and an id. */
+    static final byte CHUNK = 3;
+    static final byte COMMIT = 4;
+    /** type + writeId in front of a chunk's data. */
+    static final int CHUNK_PREFIX = 1 + 8;
+    /** The smallest valid version 1 payload: a type byte and an id. */
     static final int MIN_PAYLOAD = 1 + QueueId.LENGTH;
+    /** The smallest valid version 2 payload: a CHUNK with one byte of data. */
+    static final int MIN_PAYLOAD_V2 = CHUNK_PREFIX + 1;
+    /**
+     * The largest version 2 payload the writer produces is a chunk or a small inline message
+     * plus an envelope; a length above this is damage, not a record (recovery reads no further).
+     */
+    static final int MAX_PAYLOAD_V2 = 16 << 20;
 
     private static final int FLAG_SMTPUTF8 = 1;
     private static final int FLAG_8BITMIME = 2;
@@ -56,11 +79,60 @@ final class SpoolRecords {
     }
 
     /**
-     * The bytes of a MESSAGE record up to (not including) the content, with length and CRC
-     * already filled in over header and content. The content array is not copied: the caller
-     * writes it right after the returned buffer.
+     * The bytes of a MESSAGE record up to (not including) the content, with marker, length and
+     * CRC already filled in over header and content. The content array is not copied: the
+     * caller writes it right after the returned buffer.
      */
     static ByteBuffer messageHeader(SpooledMessage message, byte[] content) {
+        ByteBuffer b = envelopePart(MESSAGE, message, 4);
+        b.putInt(content.length);
+        int size = b.position();
+        long payloadLength = (long) size - RECORD_HEADER + content.length;
+        if (payloadLength > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("message too large for the spool: " + payloadLength);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
+        crc.update(content, 0, content.length);
+        return seal(b, (int) payloadLength, crc);
+    }
+
+    /** A complete COMMIT record: the envelope of a content streamed as {@code chunkCount} CHUNK records. */
+    static ByteBuffer commitRecord(SpooledMessage message, long writeId, int chunkCount, int contentLength) {
+        ByteBuffer b = envelopePart(COMMIT, message, 16);
+        b.putLong(writeId);
+        b.putInt(chunkCount);
+        b.putInt(contentLength);
+        int size = b.position();
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
+        return seal(b, size - RECORD_HEADER, crc);
+    }
+
+    /**
+     * The header of a CHUNK record (marker, length, CRC, type, writeId) for {@code data}, which
+     * the caller writes right after it; {@code data}'s position is not moved.
+     */
+    static ByteBuffer chunkHeader(long writeId, ByteBuffer data) {
+        ByteBuffer b = ByteBuffer.allocate(RECORD_HEADER + CHUNK_PREFIX);
+        b.position(RECORD_HEADER);
+        b.put(CHUNK);
+        b.putLong(writeId);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RECORD_HEADER, CHUNK_PREFIX);
+        crc.update(data.duplicate());
+        return seal(b, CHUNK_PREFIX + data.remaining(), crc);
+    }
+
+    private static ByteBuffer seal(ByteBuffer b, int payloadLength, CRC32C crc) {
+        b.putInt(0, MARKER);
+        b.putInt(4, payloadLength);
+        b.putInt(8, (int) crc.getValue());
+        return b.flip();
+    }
+
+    /** A buffer positioned after the envelope fields of a MESSAGE/COMMIT payload, {@code tail} bytes to spare. */
+    private static ByteBuffer envelopePart(byte type, SpooledMessage message, int tail) {
         Envelope e = message.envelope();
         byte[] sender = e.sender().getBytes(UTF_8);
         byte[] helo = e.clientHelo().getBytes(UTF_8);
@@ -75,13 +147,12 @@ final class SpoolRecords {
             size += 4 + rcptBytes[i].length;
         }
         byte[] bitmap = bitmap(rcpts, message.pendingRecipients());
-        size += bitmap.length + 4;
         byte[] dsn = dsnBlock(e);
-        size += dsn.length;
+        size += bitmap.length + dsn.length + tail;
 
         ByteBuffer b = ByteBuffer.allocate(size);
         b.position(RECORD_HEADER);
-        b.put(MESSAGE);
+        b.put(type);
         b.put(e.id().value().getBytes(US_ASCII));
         b.putLong(e.receivedAt().getEpochSecond());
         b.putInt(e.receivedAt().getNano());
@@ -98,17 +169,7 @@ final class SpoolRecords {
         }
         b.put(bitmap);
         b.put(dsn);
-        b.putInt(content.length);
-        long payloadLength = (long) size - RECORD_HEADER + content.length;
-        if (payloadLength > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("message too large for the spool: " + payloadLength);
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
-        crc.update(content, 0, content.length);
-        b.putInt(0, (int) payloadLength);
-        b.putInt(4, (int) crc.getValue());
-        return b.flip();
+        return b;
     }
 
     /** A complete STATE record: the message's attempts and which recipients are still pending. */
@@ -125,9 +186,7 @@ final class SpoolRecords {
         b.put(bitmap);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), RECORD_HEADER, size - RECORD_HEADER);
-        b.putInt(0, size - RECORD_HEADER);
-        b.putInt(4, (int) crc.getValue());
-        return b.flip();
+        return seal(b, size - RECORD_HEADER, crc);
     }
 
     /** CRC32C of a payload, as stored in the record header. */
@@ -137,8 +196,16 @@ final class SpoolRecords {
         return (int) crc.getValue();
     }
 
-    /** A decoded MESSAGE payload; the content stays in the payload at {@code contentOffset}. */
-    record DecodedMessage(SpooledMessage message, int contentOffset, int contentLength) {
+    /**
+     * A decoded MESSAGE payload (the content stays in the payload at {@code contentOffset}) or
+     * COMMIT payload ({@code writeId} and {@code chunkCount} of its CHUNK records, contentOffset -1).
+     */
+    record DecodedMessage(SpooledMessage message, int contentOffset, int contentLength, long writeId,
+            int chunkCount) {
+
+        boolean chunked() {
+            return contentOffset < 0;
+        }
     }
 
     /** A decoded STATE payload. */
@@ -151,13 +218,13 @@ final class SpoolRecords {
     }
 
     /**
-     * Decodes a MESSAGE payload (type byte included).
+     * Decodes a MESSAGE or COMMIT payload (type byte included).
      *
      * @throws RuntimeException (BufferUnderflow, IllegalArgument) when malformed
      */
     static DecodedMessage decodeMessage(byte[] payload) {
         ByteBuffer b = ByteBuffer.wrap(payload);
-        b.get(); // type
+        byte type = b.get();
         QueueId id = readId(b);
         Instant receivedAt = Instant.ofEpochSecond(b.getLong(), b.getInt());
         int flags = b.get();
@@ -174,15 +241,22 @@ final class SpoolRecords {
         byte[] bitmap = new byte[(n + 7) / 8];
         b.get(bitmap);
         Dsn dsn = (flags & FLAG_DSN) != 0 ? readDsn(b, n) : Dsn.NONE;
+        long writeId = 0;
+        int chunkCount = 0;
+        if (type == COMMIT) {
+            writeId = b.getLong();
+            chunkCount = b.getInt();
+        }
         int contentLength = b.getInt();
-        if (contentLength < 0 || contentLength != b.remaining()) {
+        int expected = type == COMMIT ? 0 : contentLength;
+        if (contentLength < 0 || chunkCount < 0 || expected != b.remaining()) {
             throw new IllegalArgumentException("content length " + contentLength
                     + " does not match the record (" + b.remaining() + " bytes left)");
         }
         Envelope envelope = new Envelope(id, sender, rcpts, receivedAt, helo, ip, auth,
                 (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0, dsn);
         SpooledMessage m = new SpooledMessage(envelope, pendingFrom(rcpts, bitmap), attempts);
-        return new DecodedMessage(m, b.position(), contentLength);
+        return new DecodedMessage(m, type == COMMIT ? -1 : b.position(), contentLength, writeId, chunkCount);
     }
 
     /** Decodes a STATE payload (type byte included). */

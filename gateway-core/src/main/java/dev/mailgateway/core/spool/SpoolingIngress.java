@@ -5,6 +5,7 @@ import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.queue.Dispatcher;
+import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -64,6 +65,31 @@ public final class SpoolingIngress implements MessageIngress {
             dispatcher.dispatch(m);
             return m.id();
         });
+    }
+
+    /** {@inheritDoc} Streams into {@link Spool#begin()}; dispatched on the spool's thread once durable. */
+    @Override
+    public Upload begin() {
+        SpoolUpload upload = spool.begin();
+        return new Upload() {
+            @Override
+            public CompletableFuture<Void> write(ByteBuf chunk) {
+                return upload.write(chunk);
+            }
+
+            @Override
+            public CompletableFuture<QueueId> commit(Envelope envelope) {
+                return upload.commit(envelope).thenApply(m -> {
+                    dispatcher.dispatch(m);
+                    return m.id();
+                });
+            }
+
+            @Override
+            public void abort() {
+                upload.abort();
+            }
+        };
     }
 
     /**

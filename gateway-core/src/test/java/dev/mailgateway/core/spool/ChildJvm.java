@@ -93,6 +93,10 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    public Process process() {
+        return process;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

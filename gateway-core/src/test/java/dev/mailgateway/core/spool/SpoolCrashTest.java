@@ -38,6 +38,8 @@ class SpoolCrashTest {
             List<String> lines;
             try (ChildJvm child = ChildJvm.start(SpoolCrashChild.class, List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"),
                     tmp.resolve("child-" + round + ".err"), dir.toString(), "20000", "8")) {
+                assertThat(child.awaitLines(l -> l.startsWith("BIG "), 1 + random.nextInt(2), 60_000))
+                        .as("streamed large messages acknowledged").isPositive();
                 int acked = child.awaitLines(l -> l.startsWith("ACK "), killAfter, 60_000);
                 assertThat(acked).as("acks before the kill").isGreaterThanOrEqualTo(killAfter);
                 child.kill(); // SIGKILL mid-stream: appends are in flight
@@ -56,10 +58,16 @@ class SpoolCrashTest {
                 assertThat(recovered.keySet()).as("round %d, killed after %d acks", round, acked.size())
                         .containsAll(acked);
                 // acknowledged or caught in flight by the kill: whatever recovers is intact
+                int big = 0;
                 for (QueueId id : recovered.keySet()) {
-                    assertThat(spool.readContent(id).get(10, TimeUnit.SECONDS)).isEqualTo(content(id));
-                    assertThat(recovered.get(id).pendingRecipients()).containsExactly("r@example.com");
+                    boolean large = recovered.get(id).pendingRecipients().contains("big@example.com");
+                    big += large ? 1 : 0;
+                    assertThat(spool.readContent(id).get(30, TimeUnit.SECONDS))
+                            .isEqualTo(large ? SpoolTestSupport.bigContent(id) : content(id));
+                    assertThat(recovered.get(id).pendingRecipients())
+                            .containsExactly(large ? "big@example.com" : "r@example.com");
                 }
+                assertThat(big).as("streamed 1-16 MB messages among the recovered, round %d", round).isPositive();
             }
         }
     }

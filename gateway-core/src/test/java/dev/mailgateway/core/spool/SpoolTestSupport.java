@@ -31,6 +31,14 @@ public final class SpoolTestSupport {
                 + "Subject: message " + id + "\r\n\r\nbody of " + id + "\r\n").getBytes(UTF_8);
     }
 
+    /** A 1-16 MB pseudo-random content determined by the id (crash tests with large messages). */
+    public static byte[] bigContent(QueueId id) {
+        java.util.Random r = new java.util.Random(id.value().hashCode());
+        byte[] b = new byte[(1 << 20) + r.nextInt(15 << 20)];
+        r.nextBytes(b);
+        return b;
+    }
+
     /** Polls {@code condition} until true or {@code timeoutMs} passed; false on timeout. */
     public static boolean await(BooleanSupplier condition, long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

@@ -57,7 +57,7 @@ class SpoolingIngressTest {
 
     @Test
     void aFullDispatchWindowDoesNotRefuseMailThatWaitsOldestFirst() throws Exception {
-        SpoolConfig config = new SpoolConfig(true, 0, 1_000);
+        SpoolConfig config = new SpoolConfig(true, 0, 1_000, 30);
         Dispatcher dispatcher = new Dispatcher(1, 2); // queueSize 2: the in-memory window
         SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
         List<QueueId> accepted = new ArrayList<>();
@@ -80,7 +80,7 @@ class SpoolingIngressTest {
 
     @Test
     void spoolMaxMessagesUndeliveredAnswersQueueFullUntilOutcomesFreeRoom() throws Exception {
-        SpoolConfig config = new SpoolConfig(true, 0, 2); // spool.maxMessages 2
+        SpoolConfig config = new SpoolConfig(true, 0, 2, 30); // spool.maxMessages 2
         Dispatcher dispatcher = new Dispatcher(1, 1);
         SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
         List<QueueId> accepted = new ArrayList<>();

@@ -67,6 +67,55 @@ public final class DotStuffing {
         return endsWithCrlf || c.length == 0 ? 3 : 5;
     }
 
+    /**
+     * Dot-stuffing for a body sent in pieces: {@link #encode(ByteBufAllocator, byte[], int, int)}
+     * each piece in order, then {@link #finish}. Remembers the last two bytes, so a dot at the
+     * start of a piece is stuffed exactly when it starts a line. One instance per message; loop only.
+     */
+    public static final class Streamer {
+        private byte prev2 = CR;
+        private byte prev1 = LF; // the body starts at a line start
+        private long total;
+
+        /** One piece of the body in wire form. The caller owns the buffer. */
+        public ByteBuf encode(ByteBufAllocator alloc, byte[] part, int from, int length) {
+            ByteBuf out = alloc.ioBuffer(length + 16);
+            int start = from;
+            int end = from + length;
+            for (int i = from; i < end; i++) {
+                byte b = part[i];
+                if (b == DOT) {
+                    byte p1 = i - 1 >= from ? part[i - 1] : prev1;
+                    byte p2 = i - 2 >= from ? part[i - 2] : (i - 1 >= from ? prev1 : prev2);
+                    if (p1 == LF && p2 == CR) {
+                        out.writeBytes(part, start, i - start);
+                        out.writeByte(DOT);
+                        start = i;
+                    }
+                }
+            }
+            out.writeBytes(part, start, end - start);
+            if (length >= 2) {
+                prev2 = part[end - 2];
+                prev1 = part[end - 1];
+            } else if (length == 1) {
+                prev2 = prev1;
+                prev1 = part[end - 1];
+            }
+            total += length;
+            return out;
+        }
+
+        /** The end of data: CRLF when the body did not end with one, then {@code .CRLF}. */
+        public ByteBuf finish(ByteBufAllocator alloc) {
+            ByteBuf out = alloc.ioBuffer(5);
+            if (total > 0 && !(prev2 == CR && prev1 == LF)) {
+                out.writeByte(CR).writeByte(LF);
+            }
+            return out.writeByte(DOT).writeByte(CR).writeByte(LF);
+        }
+    }
+
     /** True when any byte is outside 7-bit ASCII (needs 8BITMIME or SMTPUTF8 upstream). */
     public static boolean hasEightBit(byte[] c) {
         for (byte b : c) {

@@ -4,6 +4,7 @@ import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.core.spool.MessageContent;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.util.concurrent.Future;
@@ -28,7 +29,7 @@ public final class SmtpTransaction {
 
     private final UpstreamConnection conn;
     private final Envelope envelope;
-    private byte[] content; // replaced by its 7-bit conversion for an upstream without 8BITMIME
+    private MessageContent content; // an in-memory content is replaced by its 7-bit conversion for an upstream without 8BITMIME
     private final List<String> rcpts;
     private final boolean rsetFirst;
     private final long commandMs;
@@ -38,7 +39,7 @@ public final class SmtpTransaction {
     private final boolean[] accepted;
     private int acceptedCount;
 
-    private SmtpTransaction(UpstreamConnection conn, Envelope envelope, byte[] content,
+    private SmtpTransaction(UpstreamConnection conn, Envelope envelope, MessageContent content,
                             List<String> rcpts, RelayConfig rc) {
         this.conn = conn;
         this.envelope = envelope;
@@ -55,6 +56,12 @@ public final class SmtpTransaction {
     /** Runs the transaction; the future never fails, connection problems become outcomes. */
     public static Future<BatchResult> run(UpstreamConnection conn, Envelope envelope, byte[] content,
                                           List<String> rcpts, RelayConfig rc) {
+        return run(conn, envelope, MessageContent.of(content), rcpts, rc);
+    }
+
+    /** As above; a streamed content goes out from the spool in chunks, dot-stuffed on the way. */
+    public static Future<BatchResult> run(UpstreamConnection conn, Envelope envelope, MessageContent content,
+                                          List<String> rcpts, RelayConfig rc) {
         SmtpTransaction t = new SmtpTransaction(conn, envelope, content, rcpts, rc);
         conn.countUse();
         t.start();
@@ -62,6 +69,42 @@ public final class SmtpTransaction {
     }
 
     private void start() {
+        if (!content.inMemory() && needsEightBitScan()) {
+            // rare: an upstream without 8BITMIME and a streamed message not declared 8-bit
+            scanEightBit(0);
+            return;
+        }
+        proceed();
+    }
+
+    private boolean needsEightBitScan() {
+        UpstreamCapabilities caps = conn.capabilities();
+        return !caps.eightBitMime() && !caps.smtpUtf8(); // declared 8-bit or not: only 8-bit bytes matter
+    }
+
+    /** Reads the streamed content once, chunk by chunk, before MAIL FROM; refuses it on an 8-bit byte. */
+    private void scanEightBit(long offset) {
+        content.read(offset, MessageContent.CHUNK).whenComplete((part, err) -> conn.channel().eventLoop().execute(() -> {
+            if (err != null) {
+                finishAll(DeliveryStatus.DEFERRED, "451 4.3.0 cannot read the message from the spool: " + err, true);
+            } else if (DotStuffing.hasEightBit(part)) {
+                eightBitFound = true;
+                proceed();
+            } else if (part.length == 0 || offset + part.length >= content.length()) {
+                proceed();
+            } else {
+                scanEightBit(offset + part.length);
+            }
+        }));
+    }
+
+    private boolean eightBitFound;
+
+    private boolean hasEightBit() {
+        return content.inMemory() ? DotStuffing.hasEightBit(content.bytes()) : eightBitFound;
+    }
+
+    private void proceed() {
         String refusal = refusal();
         if (refusal != null) {
             finishAll(DeliveryStatus.FAILED, refusal, true);
@@ -87,17 +130,23 @@ public final class SmtpTransaction {
     private String refusal() {
         UpstreamCapabilities caps = conn.capabilities();
         String addr = conn.provider().address();
-        if (!caps.eightBitMime() && !caps.smtpUtf8() && DotStuffing.hasEightBit(content)) {
+        if (!caps.eightBitMime() && !caps.smtpUtf8() && hasEightBit()) {
+            if (!content.inMemory()) {
+                return "554 5.6.3 " + addr + " does not support 8BITMIME and the message has 8-bit "
+                        + "content; a message of " + content.length() + " bytes (over "
+                        + MessageContent.STREAM_ABOVE + ") is not converted to quoted-printable, so it "
+                        + "is not sent rather than corrupted (RFC 6152 3)";
+            }
             try { // RFC 6152 3: convert 8bit MIME parts to quoted-printable rather than refuse
-                content = dev.mailgateway.relay.mime.EightBitDowngrade.convert(content);
+                content = MessageContent.of(dev.mailgateway.relay.mime.EightBitDowngrade.convert(content.bytes()));
             } catch (dev.mailgateway.relay.mime.EightBitDowngrade.DowngradeException e) {
                 return "554 5.6.3 " + addr + " does not support 8BITMIME and the message's 8-bit "
                         + "content cannot be converted (" + e.getMessage() + "); not sent rather than "
                         + "corrupted (RFC 6152 3)";
             }
         }
-        if (caps.size() && caps.maxSize() > 0 && content.length > caps.maxSize()) {
-            return "552 5.3.4 message of " + content.length + " bytes exceeds the SIZE limit "
+        if (caps.size() && caps.maxSize() > 0 && content.length() > caps.maxSize()) {
+            return "552 5.3.4 message of " + content.length() + " bytes exceeds the SIZE limit "
                     + caps.maxSize() + " of " + addr;
         }
         boolean utf8 = envelope.smtpUtf8() || !isAscii(envelope.sender()) || !allAscii(rcpts);
@@ -112,7 +161,7 @@ public final class SmtpTransaction {
         UpstreamCapabilities caps = conn.capabilities();
         StringBuilder sb = new StringBuilder(64).append("MAIL FROM:<").append(envelope.sender()).append('>');
         if (caps.size()) {
-            sb.append(" SIZE=").append(content.length);
+            sb.append(" SIZE=").append(content.length());
         }
         if (caps.eightBitMime() && (envelope.eightBit() || envelope.smtpUtf8())) { // (converted content stays 7-bit)
             sb.append(" BODY=8BITMIME");
@@ -230,7 +279,12 @@ public final class SmtpTransaction {
     // --- shared
 
     private void body() {
-        ByteBuf body = DotStuffing.encode(conn.channel().alloc(), content);
+        ByteBuf body;
+        if (content.inMemory()) {
+            body = DotStuffing.encode(conn.channel().alloc(), content.bytes());
+        } else {
+            body = null; // only wait for the final reply; the chunks follow below
+        }
         conn.send(body, 1, dataMs).addListener((Future<List<SmtpResponse>> f) -> {
             if (!f.isSuccess()) {
                 // RFC 5321 6.1: without the final reply we cannot know; retrying may duplicate,
@@ -240,6 +294,42 @@ public final class SmtpTransaction {
             }
             finishAccepted(f.getNow().get(0), true);
         });
+        if (body == null) {
+            streamBody(new DotStuffing.Streamer(), 0);
+        }
+    }
+
+    /**
+     * Sends a streamed content: read a chunk from the spool, stuff it, write it, and read the
+     * next only once the write has left (so at most one chunk per transaction is in memory);
+     * then the terminator. A read error closes the connection without the terminator, so the
+     * upstream discards the partial message; the pending reply fails and the batch is deferred.
+     */
+    private void streamBody(DotStuffing.Streamer stuffer, long offset) {
+        if (promise.isDone() || !conn.isActive()) {
+            return;
+        }
+        if (offset >= content.length()) {
+            conn.channel().writeAndFlush(stuffer.finish(conn.channel().alloc()));
+            return;
+        }
+        content.read(offset, MessageContent.CHUNK).whenComplete((part, err) -> conn.channel().eventLoop().execute(() -> {
+            if (promise.isDone()) {
+                return;
+            }
+            if (err != null || part.length == 0) {
+                org.slf4j.LoggerFactory.getLogger(SmtpTransaction.class).warn("{} cannot read its content "
+                        + "at offset {} while sending: {}", envelope.id(), offset, err == null ? "no data" : err.toString());
+                conn.close(); // no terminator: the upstream must not take a truncated message
+                return;
+            }
+            conn.channel().writeAndFlush(stuffer.encode(conn.channel().alloc(), part, 0, part.length))
+                    .addListener(w -> {
+                        if (w.isSuccess()) {
+                            streamBody(stuffer, offset + part.length);
+                        }
+                    });
+        }));
     }
 
     private void rcptReply(int index, SmtpResponse reply) {

@@ -6,6 +6,7 @@ import dev.mailgateway.relay.worker.Delivery;
 import dev.mailgateway.relay.worker.DeliveryTransport;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
+import dev.mailgateway.core.spool.MessageContent;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -54,7 +55,7 @@ public final class LocalDeliveryTransport implements DeliveryTransport {
     public void deliver(Delivery d) {
         d.relay("local");
         String id = d.message().id().value();
-        byte[] content = d.content();
+        MessageContent content = d.body(); // streamed from the spool when large
         try {
             writer.execute(() -> {
                 String error = null;
@@ -92,14 +93,32 @@ public final class LocalDeliveryTransport implements DeliveryTransport {
         d.complete("451 4.3.0 no outcome recorded");
     }
 
-    private void write(Path target, byte[] content) throws IOException {
+    private void write(Path target, MessageContent content) throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+            if (content.inMemory()) {
+                ByteBuffer buf = ByteBuffer.wrap(content.bytes());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            } else {
+                // a chunk at a time, on this (local-delivery) thread: never the whole message
+                try (java.io.InputStream in = content.openStream()) {
+                    byte[] part = new byte[MessageContent.CHUNK];
+                    long written = 0;
+                    for (int n; (n = in.read(part)) > 0; ) {
+                        ByteBuffer buf = ByteBuffer.wrap(part, 0, n);
+                        while (buf.hasRemaining()) {
+                            ch.write(buf);
+                        }
+                        written += n;
+                    }
+                    if (written != content.length()) {
+                        throw new IOException("wrote " + written + " of " + content.length() + " bytes");
+                    }
+                }
             }
             if (fsync) {
                 ch.force(true);

@@ -3,6 +3,7 @@ package dev.mailgateway.relay.worker;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.spool.MessageContent;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -22,7 +23,7 @@ import java.util.Map;
 public final class Delivery {
 
     private final SpooledMessage message;
-    private final byte[] content;
+    private final MessageContent content;
     private final int attempt;
     private final Promise<Void> done;
     private final Map<String, RecipientOutcome> outcomes;
@@ -32,6 +33,11 @@ public final class Delivery {
     private boolean countsAsAttempt = true;
 
     public Delivery(SpooledMessage message, byte[] content, EventLoop loop) {
+        this(message, MessageContent.of(content), loop);
+    }
+
+    /** @param content the message, in memory or streamed from the spool (large messages) */
+    public Delivery(SpooledMessage message, MessageContent content, EventLoop loop) {
         this.message = message;
         this.content = content;
         this.attempt = message.attempts() + 1;
@@ -43,8 +49,16 @@ public final class Delivery {
         return message;
     }
 
-    /** The raw message (CRLF, not dot-stuffed). */
+    /**
+     * The raw message (CRLF, not dot-stuffed), whole; only for a content in memory (see
+     * {@link MessageContent#inMemory()}). Transports use {@link #body()}, which also streams.
+     */
     public byte[] content() {
+        return content.bytes();
+    }
+
+    /** The raw message (CRLF, not dot-stuffed), in memory or streamed from the spool. */
+    public MessageContent body() {
         return content;
     }
 

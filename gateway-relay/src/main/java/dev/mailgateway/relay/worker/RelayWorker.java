@@ -12,6 +12,7 @@ import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
+import dev.mailgateway.core.spool.MessageContent;
 import dev.mailgateway.core.spool.Spool;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -149,25 +151,48 @@ public final class RelayWorker {
 
     private void start(SpooledMessage m) {
         reading++;
-        spool.readContent(m.id()).whenComplete((bytes, err) -> loop.execute(() -> {
+        CompletableFuture<MessageContent> read;
+        try {
+            read = MessageContent.load(spool, m.id()); // large contents stream: only the head is read now
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        read.whenComplete((content, err) -> loop.execute(() -> {
             reading--;
-            if (err != null || abandoned) {
-                if (err != null) {
-                    log.warn("{} cannot read its content from the spool, leaving it there: {}", m.id(), err.toString());
-                }
-                slotFreed();
-                return;
+            if (err != null && !abandoned) {
+                unreadable(m, err);
+            } else if (!abandoned) {
+                deliver(m, content);
             }
-            deliver(m, bytes);
+            slotFreed();
         }));
     }
 
-    private void deliver(SpooledMessage m, byte[] content) {
+    /**
+     * The content could not be read: never left waiting for a restart. A message no longer in
+     * the spool (final meanwhile) is dropped; otherwise it is retried on the normal back-off.
+     */
+    private void unreadable(SpooledMessage m, Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                ? err.getCause() : err;
+        if (cause instanceof java.util.NoSuchElementException) {
+            log.debug("{} is no longer in the spool: {}", m.id(), cause.toString());
+            return;
+        }
+        long delay = config.current().retry().delayAfterAttempt(Math.max(1, m.attempts()));
+        log.warn("{} cannot read its content from the spool ({}); trying again in {} ms", m.id(),
+                cause.toString(), delay);
+        if (!stopping) {
+            scheduleRetry(m, delay);
+        }
+    }
+
+    private void deliver(SpooledMessage m, MessageContent content) {
         deliver(m, content, null);
     }
 
     /** With {@code expiredReason} non-null the transport is not called: the message has expired. */
-    private void deliver(SpooledMessage m, byte[] content, String expiredReason) {
+    private void deliver(SpooledMessage m, MessageContent content, String expiredReason) {
         Delivery d = new Delivery(m, content, loop);
         inFlight.add(d);
         if (expiredReason != null) {
@@ -245,9 +270,17 @@ public final class RelayWorker {
             return;
         }
         Instant now = clock.instant();
+        MessageContent body = d.body();
         FailedMessage fm = new FailedMessage(m.id(), m.envelope().sender(), failed, m.envelope().receivedAt(),
-                attempt, now, lastError, d.content(), m.envelope().smtpUtf8(), m.envelope().eightBit());
-        failedStore.store(fm).whenComplete((v, err) -> loop.execute(() -> {
+                attempt, now, lastError, body.inMemory() ? body.bytes() : null, m.envelope().smtpUtf8(),
+                m.envelope().eightBit());
+        CompletableFuture<Void> stored;
+        try {
+            stored = body.inMemory() ? failedStore.store(fm) : failedStore.store(fm, body); // streamed from the spool
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
+        stored.whenComplete((v, err) -> loop.execute(() -> {
             if (err != null) {
                 // not parked: keep them deferred so they are tried (and parked) again, never lost
                 log.error("{} cannot write the failed store, keeping {} recipient(s) for retry: {}",
@@ -338,7 +371,7 @@ public final class RelayWorker {
                 metrics.emailsDelivered.inc();
             }
         }
-        OutcomeLog.log(m, d.content(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
+        OutcomeLog.log(m, d.body().head(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
         if (deferred != null && !stopping) {
             scheduleRetry(new SpooledMessage(m.envelope(), deferred, attempt), cfg.retry().delayAfterAttempt(attempt));
         }
@@ -433,16 +466,20 @@ public final class RelayWorker {
     private void expire(SpooledMessage m) {
         String reason = "451 4.4.1 no upstream available: " + transport.notReadyReason();
         reading++;
-        spool.readContent(m.id()).whenComplete((bytes, err) -> loop.execute(() -> {
+        CompletableFuture<MessageContent> read;
+        try {
+            read = MessageContent.load(spool, m.id());
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        read.whenComplete((content, err) -> loop.execute(() -> {
             reading--;
-            if (err != null || abandoned) {
-                if (err != null) {
-                    log.warn("{} cannot read its content from the spool, leaving it there: {}", m.id(), err.toString());
-                }
-                slotFreed();
-                return;
+            if (err != null && !abandoned) {
+                unreadable(m, err);
+            } else if (!abandoned) {
+                deliver(m, content, reason);
             }
-            deliver(m, bytes, reason);
+            slotFreed();
         }));
     }
 

@@ -181,7 +181,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
             d.onAbort(conn::close);
             d.relay(pool.address());
             long start = System.nanoTime();
-            SmtpTransaction.run(conn, d.message().envelope(), d.content(), rcpts, rc)
+            SmtpTransaction.run(conn, d.message().envelope(), d.body(), rcpts, rc)
                     .addListener((Future<BatchResult> f) -> {
                         BatchResult r = f.getNow();
                         if (r.reusable()) {

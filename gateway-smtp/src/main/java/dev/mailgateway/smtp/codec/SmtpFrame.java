@@ -5,6 +5,6 @@ package dev.mailgateway.smtp.codec;
  * message body, or a decode error. Errors are values: the handler turns each into a reply and
  * the session goes on.
  */
-public sealed interface SmtpFrame permits SmtpCommandLine, SmtpAuthResponse, SmtpMessageBody,
+public sealed interface SmtpFrame permits SmtpCommandLine, SmtpAuthResponse, SmtpMessageBody, SmtpDataChunk,
         SmtpDecodeError {
 }

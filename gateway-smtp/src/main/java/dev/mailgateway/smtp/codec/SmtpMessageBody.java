@@ -1,17 +1,20 @@
 package dev.mailgateway.smtp.codec;
 
+import io.netty.buffer.ByteBuf;
+
 /**
- * A complete message received in DATA: the prefix given to
- * {@link SmtpServerDecoder#startData} followed by the body, CRLF line endings, dot-unstuffed,
- * terminator removed. Ownership of the array passes to whoever receives this frame.
+ * The end of a message received in DATA: its last piece (after any {@link SmtpDataChunk}s),
+ * CRLF line endings, dot-unstuffed, terminator removed. Ownership of the buffer passes to
+ * whoever receives this frame: release it or hand it on.
  *
- * @param content    prefix + body, exact length
- * @param bodyLength octets of the body alone (what limits.maxMessageSizeBytes counts)
+ * @param content    the last piece; when {@code whole}, the entire message (prefix + body)
+ * @param bodyLength octets of the body alone, all pieces (what limits.maxMessageSizeBytes counts)
+ * @param whole      true when no chunk came before: {@code content} is the whole message
  */
-public record SmtpMessageBody(byte[] content, int bodyLength) implements SmtpFrame {
+public record SmtpMessageBody(ByteBuf content, long bodyLength, boolean whole) implements SmtpFrame {
 
     @Override
     public String toString() {
-        return "SmtpMessageBody[" + content.length + " octets]";
+        return "SmtpMessageBody[" + content.readableBytes() + " octets, body " + bodyLength + "]";
     }
 }

@@ -9,7 +9,11 @@ import java.util.List;
 
 /**
  * Splits the inbound SMTP byte stream into {@link SmtpFrame}s: command lines, AUTH
- * continuation lines and, after the handler calls {@link #startData}, one streamed message body.
+ * continuation lines and, after the handler calls {@link #startData}, one streamed message body:
+ * an {@link SmtpDataChunk} each time {@code chunkSize} unstuffed octets are collected, then an
+ * {@link SmtpMessageBody} with the rest at the terminator. The decoder never holds more than one
+ * chunk of a message (allocated at the first body byte, not at DATA or from the SIZE parameter),
+ * whatever the message size.
  *
  * <p>Contract: one instance per channel (not {@code @Sharable}). It emits at most one frame per
  * {@code decode} call, so the handler sees each frame before the next byte is decoded and can
@@ -43,22 +47,28 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     private static final byte CR_BYTE = '\r';
     private static final byte LF_BYTE = '\n';
-    private static final int MIN_BODY_BUFFER = 16 * 1024;
-    private static final int MAX_INITIAL_BODY_BUFFER = 1 << 20;
+    /** Octets of a message collected before they go on as an {@link SmtpDataChunk}. */
+    public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
+    /** The first chunk's initial capacity beyond the prefix (most messages are a few KiB). */
+    private static final int FIRST_CHUNK_INITIAL = 8 * 1024;
+    /** Room for the up to 3 octets one state-machine step adds past a full chunk. */
+    private static final int CHUNK_SLACK = 8;
     /** Octets a paused decoder buffers before it stops the channel's reading. */
     public static final int PAUSED_BUFFER_LIMIT = 64 * 1024;
 
     private final int maxLineLength;
     private final boolean rejectBareLfCommands;
+    private final int chunkSize;
 
     private ChannelHandlerContext ctx;
     private State state = State.COMMAND_LINE;
     private boolean paused;
 
-    // DATA state: allocated at startData, dropped at the end, so an idle connection holds nothing.
-    private byte[] body;
-    private int length;
-    private int prefixLength;
+    // DATA state: the chunk is allocated at the first body byte and handed on when full or at
+    // the end, so an idle connection (or one that declared SIZE and sends nothing) holds nothing.
+    private ByteBuf chunk;
+    private byte[] prefix;
+    private boolean chunkEmitted;
     private long bodySize;
     private long maxBodySize;
     private int dataState;
@@ -68,7 +78,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     /** @param maxLineLength longest command line in octets including CRLF (RFC 5321 4.5.3.1.4) */
     public SmtpServerDecoder(int maxLineLength) {
-        this(maxLineLength, false);
+        this(maxLineLength, false, DEFAULT_CHUNK_SIZE);
     }
 
     /**
@@ -78,11 +88,24 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
      *                             command line like CRLF (as Postfix does). DATA is not affected.
      */
     public SmtpServerDecoder(int maxLineLength, boolean rejectBareLfCommands) {
+        this(maxLineLength, rejectBareLfCommands, DEFAULT_CHUNK_SIZE);
+    }
+
+    /** @param chunkSize octets per {@link SmtpDataChunk} (tests use tiny ones to cross many boundaries) */
+    public SmtpServerDecoder(int maxLineLength, int chunkSize) {
+        this(maxLineLength, false, chunkSize);
+    }
+
+    public SmtpServerDecoder(int maxLineLength, boolean rejectBareLfCommands, int chunkSize) {
         if (maxLineLength < 3) {
             throw new IllegalArgumentException("maxLineLength must be >= 3, got " + maxLineLength);
         }
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
+        }
         this.maxLineLength = maxLineLength;
         this.rejectBareLfCommands = rejectBareLfCommands;
+        this.chunkSize = chunkSize;
     }
 
     /**
@@ -90,17 +113,14 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
      *
      * @param prefix       octets placed before the body (the Received header)
      * @param maxBodySize  body octets allowed (after unstuffing); more → {@link SmtpDecodeError#MESSAGE_TOO_LARGE}
-     * @param sizeHint     the SIZE= the client declared, or 0; sizes the first buffer
+     * @param sizeHint     the SIZE= the client declared, or 0; ignored: nothing is reserved for it
      * @param rejectBareLf true: a bare LF makes the message {@link SmtpDecodeError#BARE_LINE_FEED};
      *                     false: it is stored as CRLF
      */
     public void startData(byte[] prefix, long maxBodySize, long sizeHint, boolean rejectBareLf) {
-        long want = Math.max(MIN_BODY_BUFFER, Math.min(sizeHint + sizeHint / 16, maxBodySize));
-        int initial = (int) Math.min(want, MAX_INITIAL_BODY_BUFFER) + prefix.length;
-        this.body = new byte[initial];
-        System.arraycopy(prefix, 0, body, 0, prefix.length);
-        this.length = prefix.length;
-        this.prefixLength = prefix.length;
+        releaseChunk();
+        this.prefix = prefix;
+        this.chunkEmitted = false;
         this.bodySize = 0;
         this.maxBodySize = maxBodySize;
         this.dataState = LINE_START;
@@ -124,6 +144,11 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     /** Octets received and not yet decoded (a test hook: stays small while a long line streams). */
     public int bufferedBytes() {
         return actualReadableBytes();
+    }
+
+    /** Capacity of the chunk being filled, 0 when none is held (a test hook: bounded, never SIZE-based). */
+    public int chunkBytes() {
+        return chunk == null ? 0 : chunk.capacity();
     }
 
     public boolean isPaused() {
@@ -188,7 +213,43 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        body = null;
+        releaseChunk();
+    }
+
+    private void releaseChunk() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
+    }
+
+    /**
+     * The chunk to append to; the first of a message starts with the prefix, and small (it grows
+     * to the chunk size as needed), so a 4 KiB message takes a buffer the allocator's thread
+     * cache serves instead of a 64 KiB one from the arena.
+     */
+    private ByteBuf chunk() {
+        if (chunk == null) {
+            int prefixLength = chunkEmitted ? 0 : prefix.length;
+            int max = Math.max(chunkSize, prefixLength) + CHUNK_SLACK;
+            int initial = chunkEmitted ? max : Math.min(max, FIRST_CHUNK_INITIAL + prefixLength);
+            chunk = ctx.alloc().buffer(initial, max);
+            if (prefixLength > 0) {
+                chunk.writeBytes(prefix);
+            }
+        }
+        return chunk;
+    }
+
+    /** Hands a full chunk on; true when one was emitted (decode() then returns: one frame per call). */
+    private boolean emitIfFull(List<Object> out) {
+        if (chunk != null && chunk.readableBytes() >= chunkSize) {
+            out.add(new SmtpDataChunk(chunk));
+            chunk = null;
+            chunkEmitted = true;
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -268,21 +329,35 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
                 // Fast path: copy the run up to the line's end in one go. Only LF is searched
                 // for (ByteBuf.indexOf scans 8 bytes at a time); a CR inside the run is content
                 // (the state machine would keep it too), a CR just before the LF or at the end
-                // of this read goes through the state machine.
+                // of this read goes through the state machine. A run stops where the chunk fills.
                 int lf = in.indexOf(i, end, LF_BYTE);
                 int runEnd = lf < 0 ? end : lf;
                 if (runEnd > i && in.getByte(runEnd - 1) == CR_BYTE) {
                     runEnd--;
                 }
+                if (state == State.DATA) {
+                    runEnd = Math.min(runEnd, i + Math.max(1, chunkSize - chunk().readableBytes()));
+                }
                 append(in, i, runEnd - i);
                 i = runEnd;
+                if (emitIfFull(out)) {
+                    in.readerIndex(i);
+                    return;
+                }
                 if (i == end) {
                     break;
+                }
+                if (dataState == IN_LINE && in.getByte(i) != LF_BYTE && in.getByte(i) != CR_BYTE) {
+                    continue; // the run was cut at the chunk's end, not at a line end
                 }
             }
             if (step(in.getByte(i++))) {
                 in.readerIndex(i);
                 finishData(out);
+                return;
+            }
+            if (emitIfFull(out)) {
+                in.readerIndex(i);
                 return;
             }
         }
@@ -359,57 +434,49 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     }
 
     private void finishData(List<Object> out) {
+        boolean discarded = state == State.DATA_DISCARD;
         state = State.COMMAND_LINE;
-        byte[] content = body;
-        int total = length;
-        body = null;
-        if (content == null) {
+        if (discarded) {
             out.add(SmtpDecodeError.MESSAGE_TOO_LARGE);
         } else if (sawBareLf && rejectBareLf) {
+            releaseChunk();
             out.add(SmtpDecodeError.BARE_LINE_FEED);
         } else {
-            byte[] exact = content.length == total ? content : java.util.Arrays.copyOf(content, total);
-            out.add(new SmtpMessageBody(exact, total - prefixLength));
+            ByteBuf last = chunk();
+            chunk = null;
+            out.add(new SmtpMessageBody(last, bodySize, !chunkEmitted));
         }
+        prefix = null;
     }
 
     private boolean counts(int n) {
+        if (state == State.DATA_DISCARD) {
+            return false;
+        }
         bodySize += n;
-        if (body != null && bodySize > maxBodySize) {
-            body = null; // read and drop to the terminator, then 552 (RFC 5321 4.5.3.1.10)
+        if (bodySize > maxBodySize) {
+            releaseChunk(); // read and drop to the terminator, then 552 (RFC 5321 4.5.3.1.10)
             state = State.DATA_DISCARD;
+            return false;
         }
-        return body != null;
-    }
-
-    private void ensure(int extra) {
-        int need = length + extra;
-        if (need > body.length) {
-            long cap = Math.min(Math.max((long) body.length * 2, need), prefixLength + maxBodySize);
-            body = java.util.Arrays.copyOf(body, (int) Math.max(cap, need));
-        }
+        return true;
     }
 
     private void append(ByteBuf in, int index, int n) {
         if (n > 0 && counts(n)) {
-            ensure(n);
-            in.getBytes(index, body, length, n);
-            length += n;
+            chunk().writeBytes(in, index, n);
         }
     }
 
     private void appendByte(byte b) {
         if (counts(1)) {
-            ensure(1);
-            body[length++] = b;
+            chunk().writeByte(b);
         }
     }
 
     private void appendCrlf() {
         if (counts(2)) {
-            ensure(2);
-            body[length++] = CR_BYTE;
-            body[length++] = LF_BYTE;
+            chunk().writeByte(CR_BYTE).writeByte(LF_BYTE);
         }
     }
 }

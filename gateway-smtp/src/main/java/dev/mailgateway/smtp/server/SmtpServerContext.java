@@ -47,6 +47,10 @@ final class SmtpServerContext {
     final ConnectionLimiter connections;
     final boolean proxyProtocol;
     final List<Cidr> proxyTrustedNetworks;
+    /** limits.maxBufferedDataBytes, shared by every connection of this server. */
+    final DataBudget dataBudget;
+    /** spool.writeTimeoutSec: the end of DATA answers 451 when the spool takes longer. */
+    final int spoolWriteTimeoutSec;
 
     final SmtpReply greeting;
     final SmtpReply heloReply;
@@ -79,6 +83,8 @@ final class SmtpServerContext {
         this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
         this.proxyProtocol = c.smtp().proxyProtocol();
         this.proxyTrustedNetworks = Cidr.parseAll("smtp.proxyTrustedNetworks", c.smtp().proxyTrustedNetworks());
+        this.dataBudget = new DataBudget(c.limits().maxBufferedDataBytes());
+        this.spoolWriteTimeoutSec = c.spool().writeTimeoutSec();
 
         this.greeting = SmtpReply.plain(220, hostname + " ESMTP ready");
         this.heloReply = SmtpReply.plain(250, hostname);

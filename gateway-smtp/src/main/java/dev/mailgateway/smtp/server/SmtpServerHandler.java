@@ -6,18 +6,21 @@ import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
+import dev.mailgateway.smtp.codec.SmtpDataChunk;
 import dev.mailgateway.smtp.codec.SmtpDecodeError;
 import dev.mailgateway.smtp.codec.SmtpMessageBody;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -54,6 +57,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private boolean waiting;   // spool write or delayed reply in flight; reading paused
     private boolean congested; // replies not leaving (client not reading); reading paused
     private boolean closing;   // the last reply is on its way, ignore further input
+    // DATA streaming (loop only): the message's chunks go to the spool as they arrive
+    private MessageIngress.Upload upload;
+    private boolean budgetPaused; // limits.maxBufferedDataBytes used up; reading paused (waiting too)
 
     SmtpServerHandler(SmtpServerContext server, SmtpServerDecoder decoder) {
         this.server = server;
@@ -78,6 +84,11 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         server.metrics.connectionsOpen.dec();
+        abortUpload(); // the client went away mid-DATA: nothing of it becomes live
+        if (budgetPaused) {
+            budgetPaused = false;
+            waiting = false;
+        }
         if (session != null) {
             if (!waiting) {
                 session.endTransaction(); // while the spool writes, spooled() settles the quota
@@ -90,7 +101,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
-            return; // frames hold no buffers: nothing to release
+            releaseFrame(msg);
+            return;
         }
         if (msg instanceof SmtpCommandLine c) {
             if (server.shuttingDown() && session.transaction == null) {
@@ -100,6 +112,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             command(c.line());
         } else if (msg instanceof SmtpAuthResponse r) {
             SmtpAuthCommand.response(this, r.line());
+        } else if (msg instanceof SmtpDataChunk c) {
+            dataChunk(c);
         } else if (msg instanceof SmtpMessageBody b) {
             messageBody(b);
         } else if (msg instanceof SmtpDecodeError e) {
@@ -300,7 +314,71 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- end of data: hand-off to the spool ----
+    // ---- DATA streams to the spool; end of data: commit ----
+
+    /** Data frames own a buffer: released when the connection is closing. */
+    private static void releaseFrame(Object msg) {
+        if (msg instanceof SmtpDataChunk c) {
+            c.content().release();
+        } else if (msg instanceof SmtpMessageBody b) {
+            b.content().release();
+        }
+    }
+
+    /** A full chunk of the message: on to the spool now, so the heap holds at most a chunk per connection. */
+    private void dataChunk(SmtpDataChunk chunk) {
+        if (upload == null) {
+            try {
+                upload = server.ingress.begin();
+            } catch (RuntimeException e) {
+                chunk.content().release();
+                log.warn("{} cannot start a spool upload: {}", session.id, e.toString());
+                closeWith(SmtpReplies.SPOOL_FAILED);
+                return;
+            }
+        }
+        toSpool(upload, chunk.content());
+    }
+
+    /** Hands a buffer to the upload, counted in limits.maxBufferedDataBytes until it is written. */
+    private void toSpool(MessageIngress.Upload target, ByteBuf content) {
+        int n = content.readableBytes();
+        DataBudget budget = server.dataBudget;
+        boolean usedUp = budget.reserve(n);
+        try {
+            target.write(content).whenComplete((v, e) -> budget.release(n));
+        } catch (RuntimeException e) {
+            budget.release(n); // the upload fails its commit: 451 then
+        }
+        if (usedUp && !budgetPaused && !waiting) {
+            // back-pressure, nothing refused: stop reading until the spool writer catches up
+            budgetPaused = true;
+            log.debug("{} limits.maxBufferedDataBytes ({}) used up: reading paused", session.id,
+                    budget.limit());
+            pauseReading();
+            ctx.channel().config().setAutoRead(false);
+            budget.whenAvailable(() -> ctx.executor().execute(this::budgetAvailable));
+        }
+    }
+
+    private void budgetAvailable() {
+        if (budgetPaused) {
+            budgetPaused = false;
+            resumeReading();
+        }
+    }
+
+    private void abortUpload() {
+        if (upload != null) {
+            MessageIngress.Upload u = upload;
+            upload = null;
+            try {
+                u.abort();
+            } catch (RuntimeException e) {
+                log.warn("{} cannot abort a spool upload: {}", session == null ? "" : session.id, e.toString());
+            }
+        }
+    }
 
     private void messageBody(SmtpMessageBody body) {
         SmtpSession.Transaction tx = session.transaction;
@@ -310,16 +388,46 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         pauseReading();
         CompletableFuture<QueueId> future;
         try {
-            future = server.ingress.accept(envelope, body.content());
+            if (upload == null && body.whole()) {
+                // the whole message fit in one chunk: one inline record, no upload
+                byte[] content = ByteBufUtil.getBytes(body.content());
+                body.content().release();
+                future = server.ingress.accept(envelope, content);
+            } else {
+                MessageIngress.Upload u = upload != null ? upload : server.ingress.begin();
+                upload = null;
+                toSpool(u, body.content());
+                future = u.commit(envelope);
+            }
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }
+        // spool.writeTimeoutSec: a disk that does not answer gets the client a 451, not a hang
+        boolean[] settled = new boolean[1];
+        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                spooled(tx, envelope, body.bodyLength(), endOfData, new java.util.concurrent.TimeoutException(
+                        "the spool did not answer within spool.writeTimeoutSec=" + server.spoolWriteTimeoutSec
+                        + " s (the message may still become durable and is then delivered)"));
+            }
+        }, server.spoolWriteTimeoutSec, TimeUnit.SECONDS);
         // Complete on our loop, never inline: the decoder may be mid-decode right now.
-        future.whenComplete((id, error) -> ctx.executor().execute(
-                () -> spooled(tx, envelope, body.bodyLength(), endOfData, error)));
+        future.whenComplete((id, error) -> ctx.executor().execute(() -> {
+            timeout.cancel(false);
+            if (settled[0]) {
+                if (error == null) {
+                    log.warn("{} id={} became durable after its write timeout; it will be delivered "
+                            + "(the client was told 451 and may send it again)", session.id, tx.id);
+                }
+                return;
+            }
+            settled[0] = true;
+            spooled(tx, envelope, body.bodyLength(), endOfData, error);
+        }));
     }
 
-    private void spooled(SmtpSession.Transaction tx, Envelope envelope, int size, long endOfData,
+    private void spooled(SmtpSession.Transaction tx, Envelope envelope, long size, long endOfData,
             Throwable error) {
         if (session.transaction == tx) {
             session.transaction = null;
@@ -409,12 +517,14 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 write(SmtpReplies.BARE_LF_COMMAND);
             }
             case MESSAGE_TOO_LARGE -> {
+                abortUpload(); // what was already written is discarded
                 session.endTransaction();
                 log.info("{} message over limits.maxMessageSizeBytes ({}) refused", session.id,
                         server.maxMessageSize);
                 write(SmtpReplies.MESSAGE_TOO_LARGE);
             }
             case BARE_LINE_FEED -> {
+                abortUpload();
                 session.endTransaction();
                 log.info("{} message with bare LF refused (smtp.bareLineFeed=reject)", session.id);
                 write(SmtpReplies.BARE_LINE_FEED);
@@ -475,6 +585,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         String id = session == null ? "conn=" + ctx.channel().id().asShortText() : session.id;
+        dev.mailgateway.core.util.FatalErrors.haltOnOutOfMemory(cause, "SMTP " + id); // never per connection
         if (cause instanceof IOException || cause instanceof DecoderException
                 && cause.getCause() instanceof SSLException) {
             log.debug("{} connection error: {}", id, cause.toString());

@@ -16,12 +16,22 @@ class SmtpServerDecoderTest {
 
     private static final byte[] PREFIX = "Received: x\r\n".getBytes(StandardCharsets.US_ASCII);
 
+    /** A message as the handler sees it once its chunks and last piece are put together. */
+    record Body(byte[] content, long bodyLength, int chunks) {
+    }
+
     /**
      * Stands in for the handler: records frames and, like the real one, switches the decoder
-     * into DATA after a "DATA" line and into AUTH_LINE after "AUTH".
+     * into DATA after a "DATA" line and into AUTH_LINE after "AUTH". The chunks of a message and
+     * its last piece are recorded as one {@link Body} (buffers released), so the frames are the
+     * same whatever the chunk size.
      */
     private static final class Recorder extends ChannelInboundHandlerAdapter {
-        final List<SmtpFrame> frames = new ArrayList<>();
+        final List<Object> frames = new ArrayList<>();
+        private final java.io.ByteArrayOutputStream pieces = new java.io.ByteArrayOutputStream();
+        private int chunks;
+        int maxChunk;
+        int chunksBeforeError;
         final SmtpServerDecoder decoder;
         final long maxBody;
         final boolean rejectBareLf;
@@ -35,6 +45,27 @@ class SmtpServerDecoderTest {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             SmtpFrame f = (SmtpFrame) msg;
+            if (f instanceof SmtpDataChunk c) {
+                maxChunk = Math.max(maxChunk, c.content().readableBytes());
+                pieces.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(c.content()));
+                c.content().release();
+                chunks++;
+                return;
+            }
+            if (f instanceof SmtpMessageBody b) {
+                assertThat(b.whole()).isEqualTo(chunks == 0);
+                pieces.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(b.content()));
+                b.content().release();
+                frames.add(new Body(pieces.toByteArray(), b.bodyLength(), chunks));
+                pieces.reset();
+                chunks = 0;
+                return;
+            }
+            if (f instanceof SmtpDecodeError) {
+                chunksBeforeError = chunks;
+                pieces.reset(); // the handler aborts the upload: what was streamed is dropped
+                chunks = 0;
+            }
             frames.add(f);
             if (f instanceof SmtpCommandLine c && c.line().equalsIgnoreCase("DATA")) {
                 decoder.startData(PREFIX, maxBody, 0, rejectBareLf);
@@ -48,8 +79,11 @@ class SmtpServerDecoderTest {
     private Recorder recorder;
     private EmbeddedChannel channel;
 
+    /** Octets per chunk for the next open(): the default, or tiny to cross many chunk boundaries. */
+    private int chunkSize = SmtpServerDecoder.DEFAULT_CHUNK_SIZE;
+
     private void open(int maxLine, long maxBody, boolean rejectBareLf) {
-        decoder = new SmtpServerDecoder(maxLine);
+        decoder = new SmtpServerDecoder(maxLine, chunkSize);
         recorder = new Recorder(decoder, maxBody, rejectBareLf);
         channel = new EmbeddedChannel(decoder, recorder);
     }
@@ -71,7 +105,7 @@ class SmtpServerDecoderTest {
     }
 
     private String bodyText(int index) {
-        SmtpMessageBody b = (SmtpMessageBody) recorder.frames.get(index);
+        Body b = (Body) recorder.frames.get(index);
         String all = new String(b.content(), StandardCharsets.ISO_8859_1);
         assertThat(all).startsWith("Received: x\r\n");
         return all.substring(PREFIX.length);
@@ -158,7 +192,7 @@ class SmtpServerDecoderTest {
         write("DATA\r\nSubject: x\r\n\r\n..leading dot\r\n.\r\n");
         assertThat(recorder.frames).hasSize(2);
         assertThat(bodyText(1)).isEqualTo("Subject: x\r\n\r\n.leading dot\r\n");
-        assertThat(((SmtpMessageBody) recorder.frames.get(1)).bodyLength())
+        assertThat(((Body) recorder.frames.get(1)).bodyLength())
                 .isEqualTo("Subject: x\r\n\r\n.leading dot\r\n".length());
         assertThat(channel.finish()).isFalse();
     }
@@ -263,6 +297,52 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void largeBodyStreamsInChunksOfTheChunkSize() {
+        open(512, 4 << 20, false);
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 99; i++) {
+            line.append((char) ('a' + i % 26));
+        }
+        String l = line + "\r\n";
+        write("DATA\r\n");
+        int lines = (1 << 20) / l.length();
+        for (int i = 0; i < lines; i++) {
+            write(l);
+        }
+        write(".\r\n");
+        Body b = (Body) recorder.frames.get(1);
+        assertThat(b.bodyLength()).isEqualTo((long) lines * l.length());
+        assertThat(b.chunks()).isGreaterThanOrEqualTo(15);
+        assertThat(recorder.maxChunk).isLessThanOrEqualTo(SmtpServerDecoder.DEFAULT_CHUNK_SIZE + 2);
+        assertThat(new String(b.content(), StandardCharsets.ISO_8859_1).substring(PREFIX.length)).isEqualTo(l.repeat(lines));
+        assertThat(decoder.chunkBytes()).isZero();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    /** RFC 1870: a declared SIZE reserves nothing; the first chunk is allocated at the first body byte. */
+    @Test
+    void declaredSizeReservesNoMemory_rfc1870() {
+        open(512, 30_000_000, false);
+        write("MAIL FROM:<a@b> SIZE=25000000\r\n");
+        decoder.startData(PREFIX, 30_000_000, 25_000_000, false);
+        assertThat(decoder.chunkBytes()).isZero();
+        write("x");
+        assertThat(decoder.chunkBytes()).isBetween(1, SmtpServerDecoder.DEFAULT_CHUNK_SIZE + 64);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void oversizeBodyAfterChunksWereStreamedIsReportedAndNothingIsLeftHeld() {
+        chunkSize = 16;
+        open(512, 100, false);
+        write("DATA\r\n" + "0123456789\r\n".repeat(50) + ".\r\nNOOP\r\n");
+        assertThat(recorder.frames).containsExactly(line("DATA"), SmtpDecodeError.MESSAGE_TOO_LARGE, line("NOOP"));
+        assertThat(recorder.chunksBeforeError).isGreaterThan(3);
+        assertThat(decoder.chunkBytes()).isZero();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void bodyOfExactlyTheLimitIsAccepted() {
         open(512, 12, false);
         write("DATA\r\n0123456789\r\n.\r\n");
@@ -290,7 +370,7 @@ class SmtpServerDecoderTest {
         write("DATA\r\n");
         write(expected);
         write(".\r\n");
-        SmtpMessageBody body = (SmtpMessageBody) recorder.frames.get(1);
+        Body body = (Body) recorder.frames.get(1);
         byte[] got = java.util.Arrays.copyOfRange(body.content(), PREFIX.length, body.content().length);
         assertThat(got).isEqualTo(expected);
         assertThat(channel.finish()).isFalse();
@@ -375,16 +455,18 @@ class SmtpServerDecoderTest {
         assertThat(channel.finish()).isFalse();
     }
 
-    /** RFC 2920 / STYLE.md: the same frames whatever the TCP segmentation. */
-    @Test
-    void pipelinedTransactionGivesTheSameFramesSplitAtEveryOffset() {
+    /** RFC 2920 / STYLE.md: the same frames whatever the TCP segmentation and chunk size. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {SmtpServerDecoder.DEFAULT_CHUNK_SIZE, 1, 3, 16})
+    void pipelinedTransactionGivesTheSameFramesSplitAtEveryOffset(int chunk) {
+        chunkSize = chunk;
         String transaction = "EHLO client.example\r\nMAIL FROM:<a@example.com> SIZE=100\r\n"
                 + "RCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n"
                 + "Subject: t\r\n\r\n..stuffed\r\nbare\nlf\r\nend\r.\r\n.\r\nQUIT\r\n";
         byte[] bytes = transaction.getBytes(StandardCharsets.US_ASCII);
         open();
         write(bytes);
-        List<SmtpFrame> reference = List.copyOf(recorder.frames);
+        List<Object> reference = List.copyOf(recorder.frames);
         String referenceBody = bodyText(5);
         assertThat(referenceBody).isEqualTo("Subject: t\r\n\r\n.stuffed\r\nbare\r\nlf\r\nend\r.\r\n");
         assertThat(reference).hasSize(7);
@@ -428,8 +510,10 @@ class SmtpServerDecoderTest {
      * Random bodies over the bytes that matter ('.', CR, LF, text) decode to the same frames
      * whatever the segmentation, and never end before the real terminator.
      */
-    @Test
-    void randomBodiesDecodeTheSameUnderRandomSegmentation() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {SmtpServerDecoder.DEFAULT_CHUNK_SIZE, 2, 7})
+    void randomBodiesDecodeTheSameUnderRandomSegmentation(int chunk) {
+        chunkSize = chunk;
         java.util.Random random = new java.util.Random(51764);
         byte[] alphabet = {'.', '.', '\r', '\n', 'a', 'b'};
         for (int round = 0; round < 300; round++) {
@@ -455,7 +539,7 @@ class SmtpServerDecoderTest {
             byte[] bytes = script.toByteArray();
             open();
             write(bytes);
-            List<SmtpFrame> whole = List.copyOf(recorder.frames);
+            List<Object> whole = List.copyOf(recorder.frames);
             assertThat(whole).as("round %d", round).hasSize(3);
             String body = bodyText(1);
             assertThat(channel.finish()).isFalse();
