@@ -1,5 +1,6 @@
 package dev.mailgateway.admin;
 
+import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -102,7 +103,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 });
             } catch (RejectedExecutionException shuttingDown) {
                 log.debug("admin [{}] event loop shut down before {} {} was answered",
-                        ctx.channel().id().asShortText(), exchange.method, exchange.uri);
+                        ctx.channel().id().asShortText(), ClientText.log(exchange.method),
+                        ClientText.log(exchange.uri));
             }
         });
     }
@@ -128,12 +130,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         "request body too large"));
             }
             log.info("admin [{}] malformed HTTP request from {}: {}", conn, ctx.channel().remoteAddress(),
-                    String.valueOf(result.cause()));
+                    ClientText.log(result.cause()));
             return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"));
         }
         if (!access.allows(ctx.channel().remoteAddress())) {
             log.info("admin [{}] refused {} {} from {}: not in security.adminAllowedNetworks",
-                    conn, request.method(), request.uri(), ctx.channel().remoteAddress());
+                    conn, ClientText.log(request.method()), ClientText.log(request.uri()),
+                    ctx.channel().remoteAddress());
             return done(AdminResponse.error(HttpResponseStatus.FORBIDDEN,
                     "forbidden: address not in security.adminAllowedNetworks"));
         }
@@ -145,7 +148,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (AdminAccess.isAdminPath(path)
                 && !access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            log.info("admin [{}] refused {} {}: missing or wrong bearer token", conn, request.method(), path);
+            log.info("admin [{}] refused {} {}: missing or wrong bearer token", conn,
+                    ClientText.log(request.method()), ClientText.log(path));
             return done(AdminResponse.error(HttpResponseStatus.UNAUTHORIZED,
                     "unauthorized: send Authorization: Bearer <admin.token>")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"mail-gateway-admin\""));
@@ -161,7 +165,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = answer.join();
         } catch (CompletionException | CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            log.warn("admin [{}] {} {} failed", conn, exchange.method, exchange.uri, cause);
+            log.warn("admin [{}] {} {} failed", conn, ClientText.log(exchange.method), ClientText.log(exchange.uri),
+                    cause);
             response = AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal error: " + cause.getClass().getSimpleName());
         }
@@ -180,7 +185,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         HttpUtil.setKeepAlive(http, keepAlive);
-        log.debug("admin [{}] {} {} -> {}", conn, exchange.method, exchange.uri, code);
+        if (log.isDebugEnabled()) {
+            log.debug("admin [{}] {} {} -> {}", conn, ClientText.log(exchange.method), ClientText.log(exchange.uri),
+                    code);
+        }
         if (keepAlive) {
             ctx.writeAndFlush(http, ctx.voidPromise());
         } else {

@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.codec;
 
+import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -104,12 +105,14 @@ public final class SmtpReplies {
 
     /** {@code 501 5.1.7} bad sender address syntax, naming the problem (RFC 3463 X.1.7). */
     public static ByteBuf badSender(ByteBufAllocator alloc, String problem) {
-        return SmtpReply.encode(alloc, 501, "5.1.7", "Bad sender address syntax: " + problem);
+        return SmtpReply.encode(alloc, 501, "5.1.7", "Bad sender address syntax: "
+                + ClientText.escapeControls(problem, 2 * ClientText.REPLY_MAX));
     }
 
     /** {@code 501 5.1.3} bad recipient address syntax, naming the problem (RFC 3463 X.1.3). */
     public static ByteBuf badRecipient(ByteBufAllocator alloc, String problem) {
-        return SmtpReply.encode(alloc, 501, "5.1.3", "Bad recipient address syntax: " + problem);
+        return SmtpReply.encode(alloc, 501, "5.1.3", "Bad recipient address syntax: "
+                + ClientText.escapeControls(problem, 2 * ClientText.REPLY_MAX));
     }
 
     /** {@code 501 5.5.4} a malformed MAIL FROM parameter, naming it. */
@@ -117,9 +120,13 @@ public final class SmtpReplies {
         return SmtpReply.encode(alloc, 501, "5.5.4", "Syntax error in parameters: " + problem);
     }
 
-    /** {@code 555 5.5.4} an unrecognised MAIL FROM / RCPT TO parameter (RFC 5321 4.1.1.11). */
+    /**
+     * {@code 555 5.5.4} an unrecognised MAIL FROM / RCPT TO parameter (RFC 5321 4.1.1.11); the
+     * client's name is escaped and bounded ({@link ClientText#reply}).
+     */
     public static ByteBuf unknownParameter(ByteBufAllocator alloc, String name) {
-        return SmtpReply.encode(alloc, 555, "5.5.4", "Parameter " + name + " not recognized");
+        return SmtpReply.encode(alloc, 555, "5.5.4", "Parameter " + ClientText.reply(name)
+                + " not recognized");
     }
 
     /** {@code 451 4.7.1} a rate limit, naming it and when to retry. */

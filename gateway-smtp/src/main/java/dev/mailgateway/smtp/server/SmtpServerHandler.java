@@ -4,6 +4,7 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
+import dev.mailgateway.core.text.ClientText;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
 import dev.mailgateway.smtp.codec.SmtpDecodeError;
@@ -136,7 +137,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         SmtpCommand cmd = SmtpCommand.of(line);
         String arg = cmd.argument(line);
         if (log.isTraceEnabled() && cmd != SmtpCommand.AUTH) {
-            log.trace("{} C: {}", session.id, line);
+            log.trace("{} C: {}", session.id, ClientText.log(line));
         }
         switch (cmd) {
             case EHLO -> hello(arg, true);
