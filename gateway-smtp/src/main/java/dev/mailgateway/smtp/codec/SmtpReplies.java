@@ -44,6 +44,12 @@ public final class SmtpReplies {
             "Too many authentication failures, closing connection");
     public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2",
             "Idle timeout, closing connection");
+    /** limits.commandDeadlineSec passed between the first byte of a command line and its CRLF. */
+    public static final SmtpReply COMMAND_DEADLINE = SmtpReply.of(421, "4.4.2",
+            "Command line not received in time, closing connection");
+    /** limits.dataDeadlineSec passed between the 354 and the final dot. */
+    public static final SmtpReply DATA_DEADLINE = SmtpReply.of(421, "4.4.2",
+            "Message data not received in time, closing connection");
     public static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2",
             "Service shutting down, closing connection");
     public static final SmtpReply LOCAL_ERROR_CLOSING = SmtpReply.of(421, "4.3.0",

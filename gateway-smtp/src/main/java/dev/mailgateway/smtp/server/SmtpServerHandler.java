@@ -47,6 +47,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServerHandler.class);
 
+    /** After a deadline's 421, the connection is closed this long later even if the reply could not leave. */
+    private static final int DEADLINE_CLOSE_GRACE_SEC = 5;
+
     /** Fired down every pipeline by {@link SmtpServer#shutdown}: GRACEFUL first, FORCE after the grace. */
     enum Shutdown { GRACEFUL, FORCE }
 
@@ -54,6 +57,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     final SmtpServerDecoder decoder;
     ChannelHandlerContext ctx;
     SmtpSession session;
+    private SmtpDeadlines deadlines; // the pipeline's, or a detached (inert) one
     private boolean waiting;   // spool write or delayed reply in flight; reading paused
     private boolean congested; // replies not leaving (client not reading); reading paused
     private boolean closing;   // the last reply is on its way, ignore further input
@@ -66,6 +70,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        SmtpDeadlines inPipeline = ctx.pipeline().get(SmtpDeadlines.class);
+        this.deadlines = inPipeline != null ? inPipeline : new SmtpDeadlines(1, 1);
     }
 
     @Override
@@ -95,6 +101,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         if (closing) {
             return; // frames hold no buffers: nothing to release
         }
+        deadlines.frame(msg, decoder.bufferedBytes() > 0);
         if (msg instanceof SmtpCommandLine c) {
             if (server.shuttingDown() && session.transaction == null) {
                 closeWith(SmtpReplies.SHUTTING_DOWN);
@@ -306,6 +313,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             byte[] received = ReceivedHeader.build(session.helo, session.ip, server.hostname,
                     session.protocol(), tx.id.value(), ZonedDateTime.now());
             decoder.startData(received, server.maxMessageSize, tx.declaredSize, server.rejectBareLf);
+            deadlines.dataStarted();
             write(SmtpReplies.START_MAIL_INPUT);
         }
     }
@@ -356,6 +364,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     /** Holds back decoding until {@link #resumeReading}; the decoder bounds what it buffers. */
     void pauseReading() {
         waiting = true;
+        deadlines.suspend();
         decoder.pause();
     }
 
@@ -374,6 +383,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             decoder.resume(); // may set waiting/congested/closing again
         }
         ctx.flush();
+        if (!waiting && !closing) {
+            deadlines.resume(decoder.bufferedBytes() > 0);
+        }
         if (!waiting && !congested && !closing) {
             ctx.channel().config().setAutoRead(true);
         }
@@ -464,6 +476,17 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             if (!waiting && !closing) {
                 log.info("{} idle for {} s, closing", session.id, server.idleTimeoutSec);
                 closeWith(SmtpReplies.IDLE_TIMEOUT);
+            }
+        } else if (evt instanceof SmtpDeadlines.Expired expired) {
+            if (!waiting && !closing) {
+                server.metrics.deadlinesExpired.inc();
+                boolean data = expired == SmtpDeadlines.Expired.DATA;
+                log.info("{} {} not complete within {} s, closing", session.id,
+                        data ? "message data" : "command line",
+                        data ? server.dataDeadlineSec : server.commandDeadlineSec);
+                closeWith(data ? SmtpReplies.DATA_DEADLINE : SmtpReplies.COMMAND_DEADLINE);
+                // a client that does not read either would keep the 421 (and the slot) pending
+                ctx.executor().schedule(() -> ctx.close(), DEADLINE_CLOSE_GRACE_SEC, TimeUnit.SECONDS);
             }
         } else if (evt == Shutdown.GRACEFUL) {
             if (session.transaction == null && !waiting && !closing) {
