@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -146,13 +148,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) { // bad percent-encoding such as %zz
             return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed path"));
         }
-        if (AdminAccess.isAdminPath(path)
-                && !access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            log.info("admin [{}] refused {} {}: missing or wrong bearer token", conn,
-                    ClientText.log(request.method()), ClientText.log(path));
-            return done(AdminResponse.error(HttpResponseStatus.UNAUTHORIZED,
-                    "unauthorized: send Authorization: Bearer <admin.token>")
-                    .withHeader("WWW-Authenticate", "Bearer realm=\"mail-gateway-admin\""));
+        if (AdminAccess.isAdminPath(path) && access.tokenRequired()) {
+            InetAddress peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            long retryAfter = access.throttle().lockedOutSeconds(peer);
+            if (retryAfter > 0) { // RFC 6585 section 4
+                return done(AdminResponse.error(HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "too many missing or wrong bearer tokens from your address, try again in "
+                                + retryAfter + " seconds")
+                        .withHeader("Retry-After", Long.toString(retryAfter)));
+            }
+            if (!access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                access.throttle().failed(peer, "conn " + conn + ": " + ClientText.log(request.method()) + " "
+                        + ClientText.log(path));
+                return done(AdminResponse.error(HttpResponseStatus.UNAUTHORIZED,
+                        "unauthorized: send Authorization: Bearer <admin.token>")
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"mail-gateway-admin\""));
+            }
+            access.throttle().succeeded(peer);
         }
         return router.route(request.method(), path);
     }
@@ -173,7 +185,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         int code = response.status().code();
         // exchange.keepAlive is false after a decoder failure (the stream's framing is lost);
         // a refused peer has no business keeping a connection either
-        boolean keepAlive = exchange.keepAlive && code != 403;
+        boolean keepAlive = exchange.keepAlive && code != 403 && code != 429;
         HttpVersion version = exchange.version == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         FullHttpResponse http = new DefaultFullHttpResponse(version, response.status(),
                 Unpooled.wrappedBuffer(response.body()));

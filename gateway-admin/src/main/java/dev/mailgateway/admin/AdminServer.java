@@ -59,7 +59,7 @@ public final class AdminServer implements AutoCloseable {
                 new PrometheusEndpoint(metrics),
                 new FailedEndpoint(failedStore),
                 new QueueEndpoint(metrics, spool, dispatcher, failedStore, clock));
-        this.initializer = new AdminInitializer(router, new AdminAccess(config), channels);
+        this.initializer = new AdminInitializer(router, new AdminAccess(config, metrics), channels);
     }
 
     /**

@@ -144,7 +144,8 @@ class GatewayConfigTest {
                 .contains("defaultPassword=****", "forwardPassword=****", "password=****", "token=****")
                 .contains("defaultUsername=alice", "forwardUsername=bob", "username=carol", "host=a.example");
         assertThat(c.forwardProviders().get(0).toString()).doesNotContain("s3cret");
-        assertThat(c.admin().toString()).isEqualTo("AdminConfig[token=****]");
+        assertThat(c.admin().toString()).isEqualTo(
+                "AdminConfig[token=****, maxTokenFailures=10, tokenFailureWindowSec=60, tokenLockoutSec=300]");
     }
 
     @Test
