@@ -47,7 +47,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServerHandler.class);
 
-    /** After a deadline's 421, the connection is closed this long later even if the reply could not leave. */
+    /** After an idle or deadline 421, the connection is closed this long later even if the reply could not leave. */
     private static final int DEADLINE_CLOSE_GRACE_SEC = 5;
 
     /** Fired down every pipeline by {@link SmtpServer#shutdown}: GRACEFUL first, FORCE after the grace. */
@@ -476,6 +476,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             if (!waiting && !closing) {
                 log.info("{} idle for {} s, closing", session.id, server.idleTimeoutSec);
                 closeWith(SmtpReplies.IDLE_TIMEOUT);
+                // "idle" can mean reading was stopped for a client that does not read its replies
+                ctx.executor().schedule(() -> ctx.close(), DEADLINE_CLOSE_GRACE_SEC, TimeUnit.SECONDS);
             }
         } else if (evt instanceof SmtpDeadlines.Expired expired) {
             if (!waiting && !closing) {

@@ -103,6 +103,38 @@ class SmtpSlowClientTest {
     }
 
     @Test
+    void clientThatNeverReadsIsClosedEvenThoughItsGoodbyeCannotLeave() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "smtp": {"hostname": "mx.test"},
+                 "limits": {"idleTimeoutSec": 1, "commandDeadlineSec": 600},
+                 "security": {"requireAuth": false}}""");
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(smtp.address, 5000);
+            byte[] block = "NOOP\r\n".repeat(10_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            s.setSoTimeout(5000);
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 400; i++) {
+                        s.getOutputStream().write(block); // blocks once the server stops reading
+                    }
+                } catch (java.io.IOException closed) {
+                    // closed by the server (or by the test)
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            // never reads: reading is stopped (congested), so the idle timeout fires, and its 421 cannot
+            // leave either; the connection must still be closed (idle 1 s + 5 s grace), not held for ever
+            long until = System.nanoTime() + 20_000_000_000L;
+            Thread.sleep(500);
+            while (smtp.server.openConnections() > 0 && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+            assertThat(smtp.server.openConnections()).isZero();
+        }
+    }
+
+    @Test
     void quickClientsAreNotAffected() throws Exception {
         try (SmtpTestClient c = smtp.ehloClient()) {
             for (int i = 0; i < 3; i++) {
