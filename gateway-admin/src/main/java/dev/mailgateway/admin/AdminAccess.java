@@ -2,6 +2,7 @@ package dev.mailgateway.admin;
 
 import dev.mailgateway.core.config.Cidr;
 import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.metrics.GatewayMetrics;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -13,7 +14,8 @@ import java.util.List;
  * Who may use the admin API: the peer's address must lie in
  * {@code security.adminAllowedNetworks} (checked on the connection's remote address, so binding
  * 0.0.0.0 in a container stays local-only), and {@code /admin/*} additionally needs
- * {@code Authorization: Bearer <admin.token>} when a token is configured. Immutable.
+ * {@code Authorization: Bearer <admin.token>} when a token is configured; token guessing is
+ * throttled per address by {@link #throttle()}. Immutable apart from the thread-safe throttle.
  */
 final class AdminAccess {
 
@@ -21,8 +23,14 @@ final class AdminAccess {
 
     private final List<Cidr> allowedNetworks;
     private final byte[] token;
+    private final AdminTokenThrottle throttle;
 
     AdminAccess(GatewayConfig config) {
+        this(config, new GatewayMetrics());
+    }
+
+    AdminAccess(GatewayConfig config, GatewayMetrics metrics) {
+        this.throttle = new AdminTokenThrottle(config.admin(), metrics, System::currentTimeMillis);
         this.allowedNetworks = Cidr.parseAll("security.adminAllowedNetworks",
                 config.security().adminAllowedNetworks());
         this.token = config.admin().token().getBytes(StandardCharsets.UTF_8);
@@ -35,6 +43,10 @@ final class AdminAccess {
         }
         InetAddress address = inet.getAddress();
         return address != null && Cidr.anyContains(allowedNetworks, address);
+    }
+
+    AdminTokenThrottle throttle() {
+        return throttle;
     }
 
     boolean tokenRequired() {

@@ -1,5 +1,6 @@
 package dev.mailgateway.admin;
 
+import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -102,7 +105,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 });
             } catch (RejectedExecutionException shuttingDown) {
                 log.debug("admin [{}] event loop shut down before {} {} was answered",
-                        ctx.channel().id().asShortText(), exchange.method, exchange.uri);
+                        ctx.channel().id().asShortText(), ClientText.log(exchange.method),
+                        ClientText.log(exchange.uri));
             }
         });
     }
@@ -128,12 +132,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         "request body too large"));
             }
             log.info("admin [{}] malformed HTTP request from {}: {}", conn, ctx.channel().remoteAddress(),
-                    String.valueOf(result.cause()));
+                    ClientText.log(result.cause()));
             return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"));
         }
         if (!access.allows(ctx.channel().remoteAddress())) {
             log.info("admin [{}] refused {} {} from {}: not in security.adminAllowedNetworks",
-                    conn, request.method(), request.uri(), ctx.channel().remoteAddress());
+                    conn, ClientText.log(request.method()), ClientText.log(request.uri()),
+                    ctx.channel().remoteAddress());
             return done(AdminResponse.error(HttpResponseStatus.FORBIDDEN,
                     "forbidden: address not in security.adminAllowedNetworks"));
         }
@@ -143,12 +148,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) { // bad percent-encoding such as %zz
             return done(AdminResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed path"));
         }
-        if (AdminAccess.isAdminPath(path)
-                && !access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            log.info("admin [{}] refused {} {}: missing or wrong bearer token", conn, request.method(), path);
-            return done(AdminResponse.error(HttpResponseStatus.UNAUTHORIZED,
-                    "unauthorized: send Authorization: Bearer <admin.token>")
-                    .withHeader("WWW-Authenticate", "Bearer realm=\"mail-gateway-admin\""));
+        if (AdminAccess.isAdminPath(path) && access.tokenRequired()) {
+            InetAddress peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            long retryAfter = access.throttle().lockedOutSeconds(peer);
+            if (retryAfter > 0) { // RFC 6585 section 4
+                return done(AdminResponse.error(HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "too many missing or wrong bearer tokens from your address, try again in "
+                                + retryAfter + " seconds")
+                        .withHeader("Retry-After", Long.toString(retryAfter)));
+            }
+            if (!access.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                access.throttle().failed(peer, "conn " + conn + ": " + ClientText.log(request.method()) + " "
+                        + ClientText.log(path));
+                return done(AdminResponse.error(HttpResponseStatus.UNAUTHORIZED,
+                        "unauthorized: send Authorization: Bearer <admin.token>")
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"mail-gateway-admin\""));
+            }
+            access.throttle().succeeded(peer);
         }
         return router.route(request.method(), path);
     }
@@ -161,14 +177,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = answer.join();
         } catch (CompletionException | CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            log.warn("admin [{}] {} {} failed", conn, exchange.method, exchange.uri, cause);
+            log.warn("admin [{}] {} {} failed", conn, ClientText.log(exchange.method), ClientText.log(exchange.uri),
+                    cause);
             response = AdminResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal error: " + cause.getClass().getSimpleName());
         }
         int code = response.status().code();
         // exchange.keepAlive is false after a decoder failure (the stream's framing is lost);
         // a refused peer has no business keeping a connection either
-        boolean keepAlive = exchange.keepAlive && code != 403;
+        boolean keepAlive = exchange.keepAlive && code != 403 && code != 429;
         HttpVersion version = exchange.version == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         FullHttpResponse http = new DefaultFullHttpResponse(version, response.status(),
                 Unpooled.wrappedBuffer(response.body()));
@@ -180,7 +197,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         HttpUtil.setKeepAlive(http, keepAlive);
-        log.debug("admin [{}] {} {} -> {}", conn, exchange.method, exchange.uri, code);
+        if (log.isDebugEnabled()) {
+            log.debug("admin [{}] {} {} -> {}", conn, ClientText.log(exchange.method), ClientText.log(exchange.uri),
+                    code);
+        }
         if (keepAlive) {
             ctx.writeAndFlush(http, ctx.voidPromise());
         } else {

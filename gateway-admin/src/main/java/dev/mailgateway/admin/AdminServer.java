@@ -75,7 +75,7 @@ public final class AdminServer implements AutoCloseable {
                 new FailedEndpoint(failedStore),
                 new QueueEndpoint(metrics, spool, dispatcher, failedStore, clock),
                 reload = new ReloadEndpoint(reloadAction));
-        this.initializer = new AdminInitializer(router, new AdminAccess(config), channels);
+        this.initializer = new AdminInitializer(router, new AdminAccess(config, metrics), channels);
     }
 
     /**

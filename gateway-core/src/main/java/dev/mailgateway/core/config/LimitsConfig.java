@@ -4,10 +4,35 @@ package dev.mailgateway.core.config;
  * Abuse limits on the SMTP side. {@code maxBufferedDataBytes}: the gateway-wide budget for
  * message bytes received in DATA and not yet written to the spool; when it is used up,
  * connections in DATA stop being read until the spool writer catches up (nobody is refused).
+ * {@code commandDeadlineSec}: a whole command line must arrive within this many seconds of its
+ * first byte; {@code dataDeadlineSec}: the whole DATA transfer (354 to the final dot) within
+ * this many seconds (slow clients, #15).
  */
 public record LimitsConfig(
         long maxMessageSizeBytes, int maxRecipients, int maxConnections, int maxConnectionsPerIp,
-        int idleTimeoutSec, long maxBufferedDataBytes) {
+        int idleTimeoutSec, long maxBufferedDataBytes,
+        int commandDeadlineSec, int dataDeadlineSec) {
+
+    /** Default of {@code limits.maxBufferedDataBytes}: 32 MiB, an eighth of a 256 MiB heap. */
+    public static final long DEFAULT_MAX_BUFFERED_DATA_BYTES = 33_554_432L;
+    /** Default of {@code limits.commandDeadlineSec}. */
+    public static final int DEFAULT_COMMAND_DEADLINE_SEC = 60;
+    /** Default of {@code limits.dataDeadlineSec}. */
+    public static final int DEFAULT_DATA_DEADLINE_SEC = 600;
+
+    /** Without the deadlines (they take their defaults). */
+    public LimitsConfig(long maxMessageSizeBytes, int maxRecipients, int maxConnections, int maxConnectionsPerIp,
+                        int idleTimeoutSec, long maxBufferedDataBytes) {
+        this(maxMessageSizeBytes, maxRecipients, maxConnections, maxConnectionsPerIp, idleTimeoutSec,
+                maxBufferedDataBytes, DEFAULT_COMMAND_DEADLINE_SEC, DEFAULT_DATA_DEADLINE_SEC);
+    }
+
+    /** Without the DATA budget (it takes its default). */
+    public LimitsConfig(long maxMessageSizeBytes, int maxRecipients, int maxConnections, int maxConnectionsPerIp,
+                        int idleTimeoutSec, int commandDeadlineSec, int dataDeadlineSec) {
+        this(maxMessageSizeBytes, maxRecipients, maxConnections, maxConnectionsPerIp, idleTimeoutSec,
+                DEFAULT_MAX_BUFFERED_DATA_BYTES, commandDeadlineSec, dataDeadlineSec);
+    }
 
     public LimitsConfig {
         Check.positive("limits.maxMessageSizeBytes", maxMessageSizeBytes);
@@ -22,10 +47,13 @@ public record LimitsConfig(
         if (maxBufferedDataBytes < 65_536) {
             throw new ConfigException("limits.maxBufferedDataBytes must be >= 65536, got " + maxBufferedDataBytes);
         }
+        Check.positive("limits.commandDeadlineSec", commandDeadlineSec);
+        Check.positive("limits.dataDeadlineSec", dataDeadlineSec);
     }
 
     public static LimitsConfig defaults() {
-        // 32 MiB: an eighth of a 256 MiB heap, so DATA in flight cannot crowd out the rest
-        return new LimitsConfig(26_214_400L, 1000, 10_000, 200, 300, 33_554_432L);
+        // 32 MiB of DATA in flight: an eighth of a 256 MiB heap, so it cannot crowd out the rest
+        return new LimitsConfig(26_214_400L, 1000, 10_000, 200, 300, DEFAULT_MAX_BUFFERED_DATA_BYTES,
+                DEFAULT_COMMAND_DEADLINE_SEC, DEFAULT_DATA_DEADLINE_SEC);
     }
 }

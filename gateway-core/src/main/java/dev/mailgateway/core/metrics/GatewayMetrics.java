@@ -52,6 +52,12 @@ public final class GatewayMetrics {
     public final Counter connectionsRejected;
     /** Failed AUTH attempts. */
     public final Counter authFailures;
+    /** SMTP connections closed with 421 4.4.2 because limits.commandDeadlineSec / limits.dataDeadlineSec passed. */
+    public final Counter deadlinesExpired;
+    /** Admin requests refused for a missing or wrong bearer token. */
+    public final Counter adminAuthFailures;
+    /** Admin requests answered 429 because their address is locked out after too many token failures. */
+    public final Counter adminThrottled;
     /** Open inbound SMTP connections (inc on accept, dec on close). */
     public final Counter connectionsOpen;
     /** End of DATA to 250 sent: the time a client waits for the spool. */
@@ -90,6 +96,9 @@ public final class GatewayMetrics {
         rateLimited = registry.counter(PREFIX + "smtp.rate_limited");
         connectionsRejected = registry.counter(PREFIX + "smtp.connections.rejected");
         authFailures = registry.counter(PREFIX + "smtp.auth.failures");
+        deadlinesExpired = registry.counter(PREFIX + "smtp.deadlines.expired");
+        adminAuthFailures = registry.counter(PREFIX + "admin.auth.failures");
+        adminThrottled = registry.counter(PREFIX + "admin.auth.throttled");
         // goes up and down: exported as a gauge, so Prometheus does not treat it as a counter
         connectionsOpen = new Counter();
         registry.register(PREFIX + "smtp.connections.open", (Gauge<Long>) connectionsOpen::getCount);

@@ -49,7 +49,7 @@ class GatewayConfigTest {
         assertThat(D.emailsDir()).isEqualTo("emails");
         assertThat(D.adminHost()).isEqualTo("127.0.0.1");
         assertThat(D.retry()).isEqualTo(new RetryConfig(5, 1000, 300_000, 2.0, 600_000));
-        assertThat(D.limits()).isEqualTo(new LimitsConfig(26_214_400L, 1000, 10_000, 200, 300, 33_554_432L));
+        assertThat(D.limits()).isEqualTo(new LimitsConfig(26_214_400L, 1000, 10_000, 200, 300, 33_554_432L, 60, 600));
         assertThat(D.spool().fsync()).isTrue();
         assertThat(D.spool().minFreeDiskMb()).isEqualTo(100);
         assertThat(D.tls().certFile()).isEmpty();
@@ -144,7 +144,8 @@ class GatewayConfigTest {
                 .contains("defaultPassword=****", "forwardPassword=****", "password=****", "token=****")
                 .contains("defaultUsername=alice", "forwardUsername=bob", "username=carol", "host=a.example");
         assertThat(c.forwardProviders().get(0).toString()).doesNotContain("s3cret");
-        assertThat(c.admin().toString()).isEqualTo("AdminConfig[token=****]");
+        assertThat(c.admin().toString()).isEqualTo(
+                "AdminConfig[token=****, maxTokenFailures=10, tokenFailureWindowSec=60, tokenLockoutSec=300]");
     }
 
     @Test

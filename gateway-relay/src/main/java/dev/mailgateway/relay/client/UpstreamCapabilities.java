@@ -40,6 +40,9 @@ public record UpstreamCapabilities(
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i).toString().trim().toUpperCase(Locale.ROOT);
             String[] words = line.split("[ =]+");
+            if (words.length == 0) {
+                continue; // "250-=" (found by UpstreamReplyFuzzTest): nothing to read
+            }
             switch (words[0]) {
                 case "PIPELINING" -> pipelining = true;
                 case "STARTTLS" -> startTls = true;
@@ -50,7 +53,7 @@ public record UpstreamCapabilities(
                     size = true;
                     if (words.length > 1) {
                         try {
-                            maxSize = Long.parseLong(words[1]);
+                            maxSize = Math.max(0, Long.parseLong(words[1])); // "SIZE -5": not a limit
                         } catch (NumberFormatException e) {
                             maxSize = 0;
                         }

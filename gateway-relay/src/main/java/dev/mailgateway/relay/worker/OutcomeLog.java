@@ -3,6 +3,7 @@ package dev.mailgateway.relay.worker;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.text.ClientText;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,16 +109,16 @@ public final class OutcomeLog {
         };
     }
 
-    /** {@code j***@example.com} when masking; the null path stays empty. */
+    /** {@code j***@example.com} when masking; the null path stays empty; escaped ({@link ClientText#log}). */
     public static String address(String address, boolean logAll) {
         if (logAll || address.isEmpty()) {
-            return address;
+            return ClientText.log(address);
         }
         int at = address.lastIndexOf('@');
         if (at <= 0) {
-            return address.charAt(0) + "***";
+            return ClientText.log(address.charAt(0) + "***");
         }
-        return address.charAt(0) + "***" + address.substring(at);
+        return ClientText.log(address.charAt(0) + "***" + address.substring(at));
     }
 
     /** Subject and Message-ID from the header block (unfolded, RFC 5322 2.2.3); null when absent. */
@@ -186,20 +187,8 @@ public final class OutcomeLog {
         return true;
     }
 
-    /** No line breaks or control characters in a log line (log injection). */
+    /** No line breaks, control characters or non-ASCII in a log line (log injection): {@code \xNN}, bounded. */
     private static String clean(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                if (sb == null) {
-                    sb = new StringBuilder(s.length()).append(s, 0, i);
-                }
-                sb.append(' ');
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? s : sb.toString();
+        return ClientText.escapeControls(s, ClientText.LOG_MAX);
     }
 }

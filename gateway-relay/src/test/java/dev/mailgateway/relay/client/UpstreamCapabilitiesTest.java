@@ -31,6 +31,17 @@ class UpstreamCapabilitiesTest {
     }
 
     @Test
+    void lineOfOnlySeparatorsIsSkipped() {
+        assertThat(UpstreamCapabilities.parse(new DefaultSmtpResponse(250, "mx", "=", " ", "PIPELINING")).pipelining())
+                .isTrue();
+    }
+
+    @Test
+    void negativeSizeIsNoLimitNotANegativeOne_rfc1870_4() {
+        assertThat(UpstreamCapabilities.parse(new DefaultSmtpResponse(250, "mx", "SIZE -5")).maxSize()).isZero();
+    }
+
+    @Test
     void sizeWithoutNumberMeansNoDeclaredLimit() {
         UpstreamCapabilities caps = UpstreamCapabilities.parse(new DefaultSmtpResponse(250, "mx", "size", "auth=login"));
         assertThat(caps.size()).isTrue();

@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.codec;
 
+import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -43,6 +44,12 @@ public final class SmtpReplies {
             "Too many authentication failures, closing connection");
     public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2",
             "Idle timeout, closing connection");
+    /** limits.commandDeadlineSec passed between the first byte of a command line and its CRLF. */
+    public static final SmtpReply COMMAND_DEADLINE = SmtpReply.of(421, "4.4.2",
+            "Command line not received in time, closing connection");
+    /** limits.dataDeadlineSec passed between the 354 and the final dot. */
+    public static final SmtpReply DATA_DEADLINE = SmtpReply.of(421, "4.4.2",
+            "Message data not received in time, closing connection");
     public static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2",
             "Service shutting down, closing connection");
     public static final SmtpReply LOCAL_ERROR_CLOSING = SmtpReply.of(421, "4.3.0",
@@ -108,12 +115,14 @@ public final class SmtpReplies {
 
     /** {@code 501 5.1.7} bad sender address syntax, naming the problem (RFC 3463 X.1.7). */
     public static ByteBuf badSender(ByteBufAllocator alloc, String problem) {
-        return SmtpReply.encode(alloc, 501, "5.1.7", "Bad sender address syntax: " + problem);
+        return SmtpReply.encode(alloc, 501, "5.1.7", "Bad sender address syntax: "
+                + ClientText.escapeControls(problem, 2 * ClientText.REPLY_MAX));
     }
 
     /** {@code 501 5.1.3} bad recipient address syntax, naming the problem (RFC 3463 X.1.3). */
     public static ByteBuf badRecipient(ByteBufAllocator alloc, String problem) {
-        return SmtpReply.encode(alloc, 501, "5.1.3", "Bad recipient address syntax: " + problem);
+        return SmtpReply.encode(alloc, 501, "5.1.3", "Bad recipient address syntax: "
+                + ClientText.escapeControls(problem, 2 * ClientText.REPLY_MAX));
     }
 
     /** {@code 501 5.5.4} a malformed MAIL FROM parameter, naming it. */
@@ -121,9 +130,13 @@ public final class SmtpReplies {
         return SmtpReply.encode(alloc, 501, "5.5.4", "Syntax error in parameters: " + problem);
     }
 
-    /** {@code 555 5.5.4} an unrecognised MAIL FROM / RCPT TO parameter (RFC 5321 4.1.1.11). */
+    /**
+     * {@code 555 5.5.4} an unrecognised MAIL FROM / RCPT TO parameter (RFC 5321 4.1.1.11); the
+     * client's name is escaped and bounded ({@link ClientText#reply}).
+     */
     public static ByteBuf unknownParameter(ByteBufAllocator alloc, String name) {
-        return SmtpReply.encode(alloc, 555, "5.5.4", "Parameter " + name + " not recognized");
+        return SmtpReply.encode(alloc, 555, "5.5.4", "Parameter " + ClientText.reply(name)
+                + " not recognized");
     }
 
     /** {@code 451 4.7.1} a rate limit, naming it and when to retry. */

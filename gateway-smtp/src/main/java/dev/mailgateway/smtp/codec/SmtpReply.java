@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.codec;
 
+import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -12,8 +13,18 @@ import java.util.List;
  * One SMTP reply, encoded once into a direct buffer that is never released; {@link #content()}
  * hands out a duplicate per write, so a constant reply costs no allocation or copy per use.
  * One-off replies (with a queue id or a client-specific detail) go through {@link #encode}.
+ *
+ * <p>Last line of defence against reply injection: every text is passed through
+ * {@link ClientText#escapeControls} before it is encoded, so a CR, LF, NUL or non-ASCII character
+ * that slipped past the callers' escaping becomes {@code \xNN} and can never end a reply line
+ * early; a line is cut to {@link #MAX_TEXT} characters (RFC 5321 4.5.3.1.5: 512 octets with CRLF).
+ * Callers escape client text with {@link ClientText#reply} themselves (that also escapes the
+ * backslash and bounds the echo).
  */
 public final class SmtpReply {
+
+    /** Characters of text after the code and enhanced code (the whole line stays under 512 octets). */
+    public static final int MAX_TEXT = 480;
 
     private final int code;
     private final String text;
@@ -30,13 +41,13 @@ public final class SmtpReply {
 
     /** A single-line reply: {@code <code> <enhanced> <text>CRLF} (RFC 3463 enhanced code). */
     public static SmtpReply of(int code, String enhanced, String text) {
-        String line = code + " " + enhanced + " " + text;
+        String line = code + " " + safe(enhanced) + " " + safe(text);
         return new SmtpReply(code, line, (line + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     /** A reply without an enhanced code (the greeting, RFC 2034 section 3: 220 has none). */
     public static SmtpReply plain(int code, String text) {
-        String line = code + " " + text;
+        String line = code + " " + safe(text);
         return new SmtpReply(code, line, (line + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -47,7 +58,7 @@ public final class SmtpReply {
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
-            sb.append(code).append(i == lines.size() - 1 ? ' ' : '-').append(lines.get(i)).append("\r\n");
+            sb.append(code).append(i == lines.size() - 1 ? ' ' : '-').append(safe(lines.get(i))).append("\r\n");
         }
         String all = sb.toString();
         return new SmtpReply(code, all.trim(), all.getBytes(StandardCharsets.US_ASCII));
@@ -55,10 +66,15 @@ public final class SmtpReply {
 
     /** A one-off single-line reply in a new buffer owned by the caller. */
     public static ByteBuf encode(ByteBufAllocator alloc, int code, String enhanced, String text) {
-        String line = code + " " + enhanced + " " + text + "\r\n";
+        String line = code + " " + safe(enhanced) + " " + safe(text) + "\r\n";
         ByteBuf buf = alloc.buffer(line.length());
         ByteBufUtil.writeAscii(buf, line);
         return buf;
+    }
+
+    /** Printable ASCII only, bounded: no CR/LF/NUL/non-ASCII ever reaches the wire. */
+    private static String safe(String text) {
+        return ClientText.escapeControls(text, MAX_TEXT);
     }
 
     public int code() {

@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.server;
 
+import dev.mailgateway.core.text.ClientText;
 import dev.mailgateway.smtp.auth.SaslExchange;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import java.util.Arrays;
@@ -93,14 +94,15 @@ final class SmtpAuthCommand {
         Arrays.fill(password, (byte) 0);
         if (ok) {
             h.session.authUser = step.user();
-            log.info("{} authenticated as {} from {}", h.session.id, step.user(), h.session.ipText);
+            log.info("{} authenticated as {} from {}", h.session.id, ClientText.log(step.user()),
+                    h.session.ipText);
             h.write(SmtpReplies.AUTH_OK);
             return;
         }
         h.server.metrics.authFailures.inc();
         boolean blocked = h.session.ip != null && h.server.authFailures.recordFailure(h.session.ip, step.user());
         log.info("{} authentication failed for user {} from {}{}", h.session.id,
-                step.user().replace("\0", ""), h.session.ipText, blocked ? ", too many failures: closing" : "");
+                ClientText.log(step.user()), h.session.ipText, blocked ? ", too many failures: closing" : "");
         if (blocked) {
             h.closeWith(SmtpReplies.TOO_MANY_AUTH_FAILURES);
             return;

@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
@@ -38,6 +39,16 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    /**
+     * Kernel send buffer per connection. SMTP replies are small, and a fixed small buffer (no
+     * autotuning to megabytes) means a client that pipelines without reading (RFC 2920 abuse)
+     * fills it, and then {@link #REPLY_WATER_MARK}, after a few thousand replies; the handler
+     * then stops reading it until it reads again, so it cannot keep an event loop busy.
+     */
+    static final int SEND_BUFFER_BYTES = 8 * 1024;
+    /** Unsent reply bytes above which reading stops (high) and below which it resumes (low). */
+    static final WriteBufferWaterMark REPLY_WATER_MARK = new WriteBufferWaterMark(4 * 1024, 8 * 1024);
 
     private final LiveConfig config;
     private final MessageIngress ingress;
@@ -81,6 +92,9 @@ public final class SmtpServer {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // write-side back-pressure: see SEND_BUFFER_BYTES
+                .childOption(ChannelOption.SO_SNDBUF, SEND_BUFFER_BYTES)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_WATER_MARK)
                 .childHandler(new SmtpServerInitializer(context, channels));
         ChannelFuture bind = b.bind(c.smtpHost(), c.smtpPort()).awaitUninterruptibly();
         if (!bind.isSuccess()) {

@@ -36,6 +36,8 @@ final class SmtpServerContext {
     final long maxMessageSize;
     final int maxRecipients;
     final int idleTimeoutSec;
+    final int commandDeadlineSec;
+    final int dataDeadlineSec;
     final boolean rejectBareLf;
     final boolean allowLocalOnly;
     final List<Cidr> allowedNetworks;
@@ -71,6 +73,8 @@ final class SmtpServerContext {
         this.maxMessageSize = c.limits().maxMessageSizeBytes();
         this.maxRecipients = c.limits().maxRecipients();
         this.idleTimeoutSec = c.limits().idleTimeoutSec();
+        this.commandDeadlineSec = c.limits().commandDeadlineSec();
+        this.dataDeadlineSec = c.limits().dataDeadlineSec();
         this.rejectBareLf = c.smtp().rejectBareLineFeed();
         this.allowLocalOnly = c.security().allowLocalOnly();
         this.allowedNetworks = Cidr.parseAll("security.allowedNetworks", c.security().allowedNetworks());

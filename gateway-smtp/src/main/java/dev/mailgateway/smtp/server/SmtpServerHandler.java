@@ -4,6 +4,7 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
+import dev.mailgateway.core.text.ClientText;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
 import dev.mailgateway.smtp.codec.SmtpDataChunk;
@@ -47,6 +48,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServerHandler.class);
 
+    /** After an idle or deadline 421, the connection is closed this long later even if the reply could not leave. */
+    private static final int DEADLINE_CLOSE_GRACE_SEC = 5;
+
     /** Fired down every pipeline by {@link SmtpServer#shutdown}: GRACEFUL first, FORCE after the grace. */
     enum Shutdown { GRACEFUL, FORCE }
 
@@ -54,6 +58,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     final SmtpServerDecoder decoder;
     ChannelHandlerContext ctx;
     SmtpSession session;
+    private SmtpDeadlines deadlines; // the pipeline's, or a detached (inert) one
     private boolean waiting;   // spool write or delayed reply in flight; reading paused
     private boolean congested; // replies not leaving (client not reading); reading paused
     private boolean closing;   // the last reply is on its way, ignore further input
@@ -69,6 +74,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        SmtpDeadlines inPipeline = ctx.pipeline().get(SmtpDeadlines.class);
+        this.deadlines = inPipeline != null ? inPipeline : new SmtpDeadlines(1, 1);
     }
 
     @Override
@@ -104,6 +111,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             releaseFrame(msg);
             return;
         }
+        deadlines.frame(msg, decoder.bufferedBytes() > 0);
         if (msg instanceof SmtpCommandLine c) {
             if (server.shuttingDown() && session.transaction == null) {
                 closeWith(SmtpReplies.SHUTTING_DOWN);
@@ -152,7 +160,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         SmtpCommand cmd = SmtpCommand.of(line);
         String arg = cmd.argument(line);
         if (log.isTraceEnabled() && cmd != SmtpCommand.AUTH) {
-            log.trace("{} C: {}", session.id, line);
+            log.trace("{} C: {}", session.id, ClientText.log(line));
         }
         switch (cmd) {
             case EHLO -> hello(arg, true);
@@ -310,6 +318,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             byte[] received = ReceivedHeader.build(session.helo, session.ip, server.hostname,
                     session.protocol(), tx.id.value(), ZonedDateTime.now());
             decoder.startData(received, server.maxMessageSize, tx.declaredSize, server.rejectBareLf);
+            deadlines.dataStarted();
             write(SmtpReplies.START_MAIL_INPUT);
         }
     }
@@ -454,6 +463,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     /** Holds back decoding until {@link #resumeReading}; the decoder bounds what it buffers. */
     void pauseReading() {
         waiting = true;
+        deadlines.suspend();
         decoder.pause();
     }
 
@@ -472,6 +482,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             decoder.resume(); // may set waiting/congested/closing again
         }
         ctx.flush();
+        if (!waiting && !closing) {
+            deadlines.resume(decoder.bufferedBytes() > 0);
+        }
         if (!waiting && !congested && !closing) {
             ctx.channel().config().setAutoRead(true);
         }
@@ -568,6 +581,19 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             if (!waiting && !closing) {
                 log.info("{} idle for {} s, closing", session.id, server.idleTimeoutSec);
                 closeWith(SmtpReplies.IDLE_TIMEOUT);
+                // "idle" can mean reading was stopped for a client that does not read its replies
+                ctx.executor().schedule(() -> ctx.close(), DEADLINE_CLOSE_GRACE_SEC, TimeUnit.SECONDS);
+            }
+        } else if (evt instanceof SmtpDeadlines.Expired expired) {
+            if (!waiting && !closing) {
+                server.metrics.deadlinesExpired.inc();
+                boolean data = expired == SmtpDeadlines.Expired.DATA;
+                log.info("{} {} not complete within {} s, closing", session.id,
+                        data ? "message data" : "command line",
+                        data ? server.dataDeadlineSec : server.commandDeadlineSec);
+                closeWith(data ? SmtpReplies.DATA_DEADLINE : SmtpReplies.COMMAND_DEADLINE);
+                // a client that does not read either would keep the 421 (and the slot) pending
+                ctx.executor().schedule(() -> ctx.close(), DEADLINE_CLOSE_GRACE_SEC, TimeUnit.SECONDS);
             }
         } else if (evt == Shutdown.GRACEFUL) {
             if (session.transaction == null && !waiting && !closing) {

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Admits or refuses each new connection, then builds its pipeline:
- * {@code IdleStateHandler → SmtpServerDecoder → SmtpServerHandler} (STARTTLS later puts an
+ * {@code IdleStateHandler → SmtpDeadlines → SmtpServerDecoder → SmtpServerHandler} (STARTTLS later puts an
  * {@code SslHandler} first). A refused peer gets one reply and is closed: {@code 554 5.7.1}
  * for security.allowLocalOnly / security.allowedNetworks, {@code 421 4.7.0} over
  * limits.maxConnections or limits.maxConnectionsPerIp; both count in connectionsRejected.
@@ -131,6 +131,7 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
         channels.add(ch);
         SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength, server.rejectBareLf);
         ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
+        ch.pipeline().addLast("deadlines", new SmtpDeadlines(server.commandDeadlineSec, server.dataDeadlineSec));
         ch.pipeline().addLast("decoder", decoder);
         ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));
     }

@@ -1,6 +1,7 @@
 package dev.mailgateway.smtp.server;
 
 import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.text.ClientText;
 import java.util.Locale;
 
 /** Small text checks and the address masking used in log lines. */
@@ -28,17 +29,17 @@ final class SmtpText {
         return true;
     }
 
-    /** security.logAllEmails false: "j***@example.com". */
+    /** security.logAllEmails false: "j***@example.com"; escaped for a log line either way. */
     static String mask(String address, GatewayConfig config) {
         if (address.isEmpty()) {
             return "<>";
         }
         if (config.security().logAllEmails()) {
-            return address;
+            return ClientText.log(address);
         }
         int at = address.lastIndexOf('@');
         String local = at < 0 ? address : address.substring(0, at);
         String domain = at < 0 ? "" : address.substring(at).toLowerCase(Locale.ROOT);
-        return (local.isEmpty() ? "" : local.substring(0, 1)) + "***" + domain;
+        return ClientText.log((local.isEmpty() ? "" : local.substring(0, 1)) + "***" + domain);
     }
 }
