@@ -22,7 +22,7 @@ class SpoolRecordsDsnTest {
         header.get(record, 0, header.remaining());
         System.arraycopy(content, 0, record, record.length - content.length, content.length);
         byte[] payload = java.util.Arrays.copyOfRange(record, SpoolRecords.RECORD_HEADER, record.length);
-        assertThat(ByteBuffer.wrap(record).getInt(4)).isEqualTo(SpoolRecords.crc(payload));
+        assertThat(ByteBuffer.wrap(record).getInt(8)).isEqualTo(SpoolRecords.crc(payload)); // v2: marker, length, crc
         SpoolRecords.DecodedMessage d = SpoolRecords.decodeMessage(payload);
         assertThat(new String(payload, d.contentOffset(), d.contentLength(), StandardCharsets.US_ASCII))
                 .isEqualTo(new String(content, StandardCharsets.US_ASCII));
