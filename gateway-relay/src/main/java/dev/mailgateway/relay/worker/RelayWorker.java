@@ -150,10 +150,18 @@ public final class RelayWorker {
     }
 
     private void start(SpooledMessage m) {
+        loadAndDeliver(m, null);
+    }
+
+    /**
+     * Loads the content (large contents stream: only the head is read now) and delivers it, or,
+     * with {@code expiredReason}, completes the message as expired without calling the transport.
+     */
+    private void loadAndDeliver(SpooledMessage m, String expiredReason) {
         reading++;
         CompletableFuture<MessageContent> read;
         try {
-            read = MessageContent.load(spool, m.id()); // large contents stream: only the head is read now
+            read = MessageContent.load(spool, m.id());
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
@@ -162,7 +170,7 @@ public final class RelayWorker {
             if (err != null && !abandoned) {
                 unreadable(m, err);
             } else if (!abandoned) {
-                deliver(m, content);
+                deliver(m, content, expiredReason);
             }
             slotFreed();
         }));
@@ -185,10 +193,6 @@ public final class RelayWorker {
         if (!stopping) {
             scheduleRetry(m, delay);
         }
-    }
-
-    private void deliver(SpooledMessage m, MessageContent content) {
-        deliver(m, content, null);
     }
 
     /** With {@code expiredReason} non-null the transport is not called: the message has expired. */
@@ -464,23 +468,7 @@ public final class RelayWorker {
     }
 
     private void expire(SpooledMessage m) {
-        String reason = "451 4.4.1 no upstream available: " + transport.notReadyReason();
-        reading++;
-        CompletableFuture<MessageContent> read;
-        try {
-            read = MessageContent.load(spool, m.id());
-        } catch (RuntimeException e) {
-            read = CompletableFuture.failedFuture(e);
-        }
-        read.whenComplete((content, err) -> loop.execute(() -> {
-            reading--;
-            if (err != null && !abandoned) {
-                unreadable(m, err);
-            } else if (!abandoned) {
-                deliver(m, content, reason);
-            }
-            slotFreed();
-        }));
+        loadAndDeliver(m, "451 4.4.1 no upstream available: " + transport.notReadyReason());
     }
 
     private void updateWaitingGauge() {
