@@ -18,7 +18,7 @@
 # env:   GW_JAVA_OPTS   extra JVM options for the gateway (e.g. -XX:StartFlightRecording=...)
 #        KEEP=1         keep the work directory (configs, logs)   MAILLOG=1  Postfix maillog file
 #        BASE_PORT      first of 4 loopback ports (default 22525)
-#        GW_QUEUE_SIZE  the gateway's queueSize (default 50000; 1000 fills at full speed -> 452)
+#        GW_QUEUE_SIZE  the gateway's queueSize (default 1000: the dispatch window, see lib.sh)
 #        WARMUP         warm-up messages per relay before the cases (default 40000)
 # Cases: 4k = 4 KiB x 1 rcpt (the headline, 20000 msgs), 64k = 64 KiB x 1 rcpt (5000),
 #        rcpt20 = 4 KiB x 20 rcpts (5000). --scale multiplies the message counts.

@@ -146,7 +146,8 @@ machine_info() {
 
 # start_gateway [EXTRA_JSON [JAVA_OPTION...]]: the gateway from GW_JAR on 127.0.0.1:GW_PORT,
 # forwarding to the sink on SINK_PORT, admin on GW_ADMIN, spool.fsync true, queueSize
-# GW_QUEUE_SIZE (default 50000; 1000 fills at full speed -> 452), its files under
+# GW_QUEUE_SIZE (default 1000, the gateway's: since issue #12 only the in-memory dispatch
+# window; spool.maxMessages bounds what is accepted), its files under
 # $WORK/gateway. EXTRA_JSON: more top-level config keys. Sets GW_PID.
 start_gateway() {
   local extra=${1:-}
@@ -160,7 +161,7 @@ start_gateway() {
   "enableHealthCheck": true, "healthCheckPort": $GW_ADMIN,
   "emailsDir": "$WORK/gateway/emails",
   "security": { "requireAuth": false, "allowLocalOnly": true },
-  "queueSize": ${GW_QUEUE_SIZE:-50000},
+  "queueSize": ${GW_QUEUE_SIZE:-1000},
   "spool": { "fsync": true }${extra:+,
   $extra}
 }

@@ -47,6 +47,7 @@ final class LoadClientHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private int messagesDone;
     private int rcptIndex;
     private long dotSentNanos;
+    private long mailSentNanos;
 
     LoadClientHandler(Run run, LoadOptions options, ByteBuf message, boolean firstMessageClaimed) {
         this.run = run;
@@ -108,6 +109,7 @@ final class LoadClientHandler extends SimpleChannelInboundHandler<ByteBuf> {
                     rejectAndReset(ctx, code);
                     return;
                 }
+                run.stats().recordMailFrom(System.nanoTime() - mailSentNanos);
                 rcptIndex = 0;
                 sendRcpt(ctx);
             }
@@ -168,10 +170,12 @@ final class LoadClientHandler extends SimpleChannelInboundHandler<ByteBuf> {
             state = State.MAIL;
             ctx.executor().schedule(() -> {
                 if (ctx.channel().isActive()) {
+                    mailSentNanos = System.nanoTime();
                     ctx.writeAndFlush(ascii(ctx, "MAIL FROM:<" + MessageTemplate.FROM + ">\r\n"));
                 }
             }, delay, TimeUnit.NANOSECONDS);
         } else {
+            mailSentNanos = System.nanoTime();
             send(ctx, "MAIL FROM:<" + MessageTemplate.FROM + ">\r\n", State.MAIL);
         }
     }

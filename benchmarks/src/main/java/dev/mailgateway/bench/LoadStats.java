@@ -19,6 +19,18 @@ final class LoadStats {
     final LongAdder connections = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Histogram acceptLatencyUs = new ConcurrentHistogram(MAX_LATENCY_US, 3);
+    private final Histogram mailFromLatencyUs = new ConcurrentHistogram(MAX_LATENCY_US, 3);
+
+    /** MAIL FROM sent to its 250 received (where the rate-limit check happens). */
+    void recordMailFrom(long nanos) {
+        mailFromLatencyUs.recordValue(Math.min(MAX_LATENCY_US, Math.max(0, nanos / 1000)));
+    }
+
+    /** MAIL FROM latency percentile in milliseconds. */
+    double mailFromLatencyMs(double percentile) {
+        return mailFromLatencyUs.getTotalCount() == 0 ? 0
+                : mailFromLatencyUs.getValueAtPercentile(percentile) / 1000.0;
+    }
 
     /** Final dot sent to 250 received. */
     void recordAccept(long nanos, int recipients) {

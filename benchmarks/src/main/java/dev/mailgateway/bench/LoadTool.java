@@ -307,6 +307,8 @@ public final class LoadTool implements LoadClientHandler.Run {
                         accepted(), failed(), elapsedSec, acceptedPerSec());
                 out.printf(Locale.ROOT, "accept latency ms: p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
                         stats.latencyMs(50), stats.latencyMs(99), stats.latencyMs(99.9), stats.maxLatencyMs());
+                out.printf(Locale.ROOT, "MAIL FROM latency ms: p50 %.3f  p99 %.3f%n",
+                        stats.mailFromLatencyMs(50), stats.mailFromLatencyMs(99));
                 out.println("errors by code: " + errors());
             }
             out.println(json());
@@ -323,13 +325,14 @@ public final class LoadTool implements LoadClientHandler.Run {
                             + "\"perConnection\":%d,\"rate\":%.1f,\"elapsedSec\":%.3f,\"accepted\":%d,"
                             + "\"failed\":%d,\"acceptedPerSec\":%.1f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,"
                             + "\"p999Ms\":%.3f,\"maxMs\":%.3f,\"connectionsOpened\":%d,\"idleReady\":%d,"
-                            + "\"completed\":%b,\"errors\":%s}",
+                            + "\"mailP50Ms\":%.3f,\"mailP99Ms\":%.3f,\"completed\":%b,\"errors\":%s}",
                     options.idleMode() ? "idle" : "load", options.host(), options.port(),
                     options.concurrency(), options.messages(), options.messageBytes(),
                     options.recipients(), options.messagesPerConnection(), options.ratePerSec(),
                     elapsedSec, accepted(), failed(), acceptedPerSec(), stats.latencyMs(50),
                     stats.latencyMs(99), stats.latencyMs(99.9), stats.maxLatencyMs(),
-                    stats.connections.sum(), idleReady, completed, e);
+                    stats.connections.sum(), idleReady, stats.mailFromLatencyMs(50),
+                    stats.mailFromLatencyMs(99), completed, e);
         }
     }
 }

@@ -20,14 +20,21 @@ final class AdminRouter {
     private final PrometheusEndpoint prometheus;
     private final FailedEndpoint failed;
     private final QueueEndpoint queue;
+    private final ReloadEndpoint reload;
 
     AdminRouter(HealthEndpoint health, MetricsEndpoint metrics, PrometheusEndpoint prometheus,
             FailedEndpoint failed, QueueEndpoint queue) {
+        this(health, metrics, prometheus, failed, queue, new ReloadEndpoint(null));
+    }
+
+    AdminRouter(HealthEndpoint health, MetricsEndpoint metrics, PrometheusEndpoint prometheus,
+            FailedEndpoint failed, QueueEndpoint queue, ReloadEndpoint reload) {
         this.health = health;
         this.metrics = metrics;
         this.prometheus = prometheus;
         this.failed = failed;
         this.queue = queue;
+        this.reload = reload;
     }
 
     /**
@@ -43,6 +50,7 @@ final class AdminRouter {
             case "/admin/retry-failed" -> only(HttpMethod.POST, method, failed::retryAll);
             case "/admin/failed" -> only(HttpMethod.GET, method, failed::list);
             case "/admin/queue" -> only(HttpMethod.GET, method, () -> now(queue.get()));
+            case "/admin/reload" -> only(HttpMethod.POST, method, reload::post);
             default -> path.startsWith(FAILED_ITEM_PREFIX)
                     ? failedItem(method, path.substring(FAILED_ITEM_PREFIX.length()))
                     : now(AdminResponse.notFound("no such path: " + path));

@@ -1,5 +1,6 @@
 package dev.mailgateway.admin;
 
+import dev.mailgateway.core.config.ConfigReload;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
@@ -39,16 +40,30 @@ public final class AdminServer implements AutoCloseable {
     private final AdminInitializer initializer;
     private final ChannelGroup channels = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
     private volatile Channel serverChannel;
+    private final ReloadEndpoint reload;
 
     public AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
             FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group) {
-        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, Clock.systemUTC());
+        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, Clock.systemUTC(), null);
+    }
+
+    /** As above; {@code reload} backs {@code POST /admin/reload} (null: that answers 503). */
+    public AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
+            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            EventLoopGroup group, ConfigReload reload) {
+        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, Clock.systemUTC(), reload);
     }
 
     AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
             FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group, Clock clock) {
+        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, clock, null);
+    }
+
+    AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
+            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            EventLoopGroup group, Clock clock, ConfigReload reloadAction) {
         this.host = config.adminHost();
         this.port = config.healthCheckPort();
         this.transport = transport;
@@ -58,7 +73,8 @@ public final class AdminServer implements AutoCloseable {
                 new MetricsEndpoint(metrics, spool, dispatcher, failedStore),
                 new PrometheusEndpoint(metrics),
                 new FailedEndpoint(failedStore),
-                new QueueEndpoint(metrics, spool, dispatcher, failedStore, clock));
+                new QueueEndpoint(metrics, spool, dispatcher, failedStore, clock),
+                reload = new ReloadEndpoint(reloadAction));
         this.initializer = new AdminInitializer(router, new AdminAccess(config), channels);
     }
 
@@ -98,6 +114,7 @@ public final class AdminServer implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         channels.close().awaitUninterruptibly();
+        reload.close();
         log.info("admin: HTTP API stopped");
     }
 }

@@ -50,6 +50,13 @@ final class HealthEndpoint {
                 .put("failed_emails", failedStore.count())
                 .put("total_emails_processed", delivered + failed)
                 .put("success_rate", successRate(delivered, failed));
+        for (HealthCheck check : checks) {
+            try {
+                check.details().forEach((k, v) -> details.set(k, AdminResponse.MAPPER.valueToTree(v)));
+            } catch (RuntimeException e) {
+                log.warn("admin: health check {} details threw", check.getClass().getName(), e);
+            }
+        }
         if (!problems.isEmpty()) {
             ArrayNode list = details.putArray("problems");
             problems.forEach(list::add);

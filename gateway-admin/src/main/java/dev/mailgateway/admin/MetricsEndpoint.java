@@ -51,6 +51,7 @@ final class MetricsEndpoint {
                 .put("queue_capacity", dispatcher.capacity())
                 .put("failed_stored", failedStore.count());
         putGauge(body, "retry_waiting", GatewayMetrics.RETRY_WAITING);
+        RelayState.put(body, metrics, dispatcher); // issue #12: window, waiting on disk / for a provider, providers
         body.set("accept_latency_ms", latency(metrics.acceptLatency));
         body.set("processing_time_ms", latency(metrics.processingTime));
         body.set("spool", AdminResponse.object()

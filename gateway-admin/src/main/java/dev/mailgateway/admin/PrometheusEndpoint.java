@@ -3,7 +3,6 @@ package dev.mailgateway.admin;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -13,10 +12,9 @@ import java.util.Map;
 
 /**
  * {@code GET /metrics/prometheus}: the same Dropwizard registry as {@code /metrics}, exposed
- * through the official Prometheus client's Dropwizard bridge in text format 0.0.4, plus the
- * client's JVM metrics. The registry's names start with {@code mail_gateway.}, which the
- * bridge turns into {@code mail_gateway_*} (counters and meters gain {@code _total}, timers
- * become summaries in seconds).
+ * with the official Prometheus client in text format 0.0.4 through {@link GatewayExposition}
+ * (idiomatic names, base units, summaries with {@code _sum}, a provider label), plus the
+ * client's JVM metrics.
  *
  * <p>Uses a {@link PrometheusRegistry} of its own, never the static default one, so two
  * gateways in one JVM (tests) do not share or double-register collectors.
@@ -27,7 +25,7 @@ final class PrometheusEndpoint {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     PrometheusEndpoint(GatewayMetrics metrics) {
-        DropwizardExports.builder().dropwizardRegistry(metrics.registry()).register(registry);
+        registry.register(new GatewayExposition(metrics));
         JvmMetrics.builder().register(registry);
     }
 

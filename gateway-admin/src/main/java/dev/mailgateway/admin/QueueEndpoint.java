@@ -50,6 +50,7 @@ final class QueueEndpoint {
             body.putNull("retry_waiting"); // the relay has not registered its gauge
         }
         body.put("failed", failedStore.count());
+        RelayState.put(body, metrics, dispatcher); // issue #12: window, waiting on disk / for a provider, providers
 
         Instant now = clock.instant();
         ArrayNode oldest = body.putArray("oldest");

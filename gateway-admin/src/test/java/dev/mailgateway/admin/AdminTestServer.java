@@ -67,12 +67,18 @@ final class AdminTestServer implements AutoCloseable {
      * @param extraChecks  health checks besides the one reporting {@link #problems}
      */
     AdminTestServer(String configJson, List<HealthCheck> extraChecks) {
+        this(configJson, extraChecks, null);
+    }
+
+    /** As above; {@code reload} backs POST /admin/reload. */
+    AdminTestServer(String configJson, List<HealthCheck> extraChecks,
+            dev.mailgateway.core.config.ConfigReload reload) {
         GatewayConfig config = ConfigLoader.fromJson(merge(configJson));
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(() -> List.copyOf(problems));
         checks.addAll(extraChecks);
         server = new AdminServer(config, metrics, spool, dispatcher, failed, checks,
-                NettyTransport.detect(), group, Clock.fixed(NOW, ZoneOffset.UTC));
+                NettyTransport.detect(), group, Clock.fixed(NOW, ZoneOffset.UTC), reload);
         address = server.start();
     }
 

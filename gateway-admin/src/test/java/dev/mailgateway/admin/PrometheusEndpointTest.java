@@ -89,11 +89,14 @@ class PrometheusEndpointTest {
         assertThat(prom.get("mail_gateway_smtp_connections_rejected_total"))
                 .isEqualTo(json.get("rejected_connections").asDouble());
         assertThat(prom.get("mail_gateway_spool_fsyncs_total")).isEqualTo(json.get("spool").get("fsyncs").asDouble());
-        assertThat(prom.get("mail_gateway_emails_processing_time_count"))
+        assertThat(prom.get("mail_gateway_emails_processing_time_seconds_count"))
                 .isEqualTo(json.get("processing_time_ms").get("count").asDouble());
         // timers become summaries in seconds: p99 of 1..4 ms accept latency is 4 ms
-        assertThat(prom.get("mail_gateway_smtp_accept_latency{quantile=\"0.99\"}"))
+        assertThat(prom.get("mail_gateway_smtp_accept_latency_seconds{quantile=\"0.99\"}"))
                 .isEqualTo(json.get("accept_latency_ms").get("p99").asDouble() / 1000.0);
+        // with a _sum (issue #14): the mean over any range is rate(_sum) / rate(_count)
+        assertThat(prom.get("mail_gateway_smtp_accept_latency_seconds_sum") / prom.get("mail_gateway_smtp_accept_latency_seconds_count"))
+                .isCloseTo(json.get("accept_latency_ms").get("mean").asDouble() / 1000.0, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(json.get("total_emails").asLong()).isEqualTo(4); // the sequence really happened
     }
 
@@ -132,6 +135,89 @@ class PrometheusEndpointTest {
         }
         assertThat(PrometheusRegistry.defaultRegistry.scrape().stream()
                 .map(s -> s.getMetadata().getName())).noneMatch(n -> n.startsWith("mail_gateway"));
+    }
+
+    @Test
+    void providersAreALabelDiskIsInBytesAndEveryFamilyHasHelp_issue14() {
+        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.providerLatency("127.0.0.1:2525").update(5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.gauge(GatewayMetrics.DISK_FREE_MB, () -> 3L);
+        admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.",
+                () -> Map.of("smtp.example.com:587", 1, "127.0.0.1:2525", 0));
+
+        String text = admin.get("/metrics/prometheus").body();
+        Map<String, Double> prom = parse(text);
+
+        assertThat(prom.get("mail_gateway_relay_provider_latency_seconds_sum{provider=\"smtp.example.com:587\"}"))
+                .isEqualTo(0.02);
+        assertThat(prom.get("mail_gateway_relay_provider_latency_seconds_count{provider=\"127.0.0.1:2525\"}"))
+                .isEqualTo(1.0);
+        assertThat(prom.get("mail_gateway_relay_provider_up{provider=\"127.0.0.1:2525\"}")).isEqualTo(0.0);
+        assertThat(prom.get("mail_gateway_spool_disk_free_bytes")).isEqualTo(3.0 * 1024 * 1024);
+        assertThat(text).doesNotContain("free_mb").doesNotContain("127_0_0_1").doesNotContain("$$Lambda")
+                .doesNotContain("Generated from Dropwizard");
+        java.util.Set<String> typed = new java.util.HashSet<>();
+        java.util.Set<String> helped = new java.util.HashSet<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE mail_gateway_")) {
+                typed.add(line.split(" ")[2]);
+            } else if (line.startsWith("# HELP mail_gateway_")) {
+                helped.add(line.split(" ")[2]);
+                assertThat(line.split(" ", 4)[3]).as(line).hasSizeGreaterThan(8);
+            }
+        }
+        assertThat(helped).containsAll(typed);
+    }
+
+    @Test
+    void promtoolFindsNoProblems_issue14() throws Exception {
+        String promtool = java.util.stream.Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .map(d -> java.nio.file.Path.of(d, "promtool")).filter(java.nio.file.Files::isExecutable)
+                .map(Object::toString).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(promtool != null,
+                "promtool not installed (apt-get install -y prometheus)");
+        MetricsEndpointTest.knownSequence(admin);
+        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.gauge(GatewayMetrics.DISK_FREE_MB, () -> 3L);
+        admin.metrics.gauge(GatewayMetrics.QUEUE_DEPTH, admin.dispatcher::depth);
+        admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.",
+                () -> Map.of("smtp.example.com:587", 1));
+        byte[] exposition = admin.get("/metrics/prometheus").body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        Process p = new ProcessBuilder(promtool, "check", "metrics").redirectErrorStream(true).start();
+        try {
+            try (var in = p.getOutputStream()) {
+                in.write(exposition);
+            }
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(out).as("promtool check metrics").isEmpty();
+            assertThat(p.exitValue()).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theGrafanaDashboardQueriesOnlySeriesTheGatewayExposes() throws Exception {
+        MetricsEndpointTest.knownSequence(admin);
+        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        for (String g : List.of(GatewayMetrics.QUEUE_DEPTH, GatewayMetrics.QUEUE_OVERFLOW, GatewayMetrics.SPOOL_LIVE,
+                GatewayMetrics.DISK_FREE_MB, GatewayMetrics.FAILED_STORED, GatewayMetrics.RETRY_WAITING)) {
+            admin.metrics.gauge(g, () -> 1);
+        }
+        admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.", () -> Map.of("h:1", 1));
+        java.util.Set<String> series = new java.util.HashSet<>();
+        parse(admin.get("/metrics/prometheus").body()).keySet().forEach(k -> series.add(k.replaceAll("\\{.*", "")));
+
+        String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "grafana-dashboard.json"));
+        Matcher m = Pattern.compile("mail_gateway_[a-z_]+").matcher(dashboard);
+        int n = 0;
+        while (m.find()) {
+            n++;
+            assertThat(series).as("dashboard series %s", m.group()).contains(m.group());
+        }
+        assertThat(n).isGreaterThan(10);
     }
 
     @Test

@@ -60,6 +60,47 @@ class QueueEndpointTest {
     }
 
     @Test
+    void showsTheWindowWhatWaitsOnDiskOrForAProviderAndEachProvidersState() {
+        for (int i = 0; i < 13; i++) { // queueSize 10: 3 wait on disk
+            SpooledMessage m = admin.spooled("a@example.com", List.of("b@example.com"), 10, 0, List.of("b@example.com"));
+            admin.spool.live.add(m);
+            admin.dispatcher.dispatch(m);
+        }
+        admin.metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> 7);
+        java.util.Map<String, Object> down = new java.util.LinkedHashMap<>();
+        down.put("address", "smtp.example.com:587");
+        down.put("state", "down");
+        down.put("downSince", "2026-11-30T11:00:00Z");
+        down.put("nextProbe", "2026-11-30T11:00:04Z");
+        down.put("reason", "cannot connect to smtp.example.com:587: Connection refused");
+        java.util.Map<String, Object> up = new java.util.LinkedHashMap<>();
+        up.put("address", "backup.example.net:465");
+        up.put("state", "up");
+        up.put("downSince", null);
+        up.put("nextProbe", null);
+        up.put("reason", null);
+        admin.metrics.gauge(GatewayMetrics.PROVIDERS, () -> List.of(down, up));
+
+        for (String path : List.of("/admin/queue", "/metrics")) {
+            JsonNode b = AdminTestServer.json(admin.get(path));
+            assertThat(b.get("dispatch_window").asInt()).as(path).isEqualTo(10);
+            assertThat(b.get("waiting_on_disk").asInt()).as(path).isEqualTo(3);
+            assertThat(b.get("waiting_for_provider").asInt()).as(path).isEqualTo(7);
+            JsonNode p = b.get("providers");
+            assertThat(p).as(path).hasSize(2);
+            assertThat(p.get(0).get("state").asText()).isEqualTo("down");
+            assertThat(p.get(0).get("nextProbe").asText()).isEqualTo("2026-11-30T11:00:04Z");
+            assertThat(p.get(0).get("reason").asText()).contains("Connection refused");
+            assertThat(p.get(1).get("state").asText()).isEqualTo("up");
+            assertThat(p.get(1).get("downSince").isNull()).isTrue();
+        }
+        // the list gauge is skipped by the Prometheus bridge, the numeric one is exposed
+        HttpResponse<String> prom = admin.get("/metrics/prometheus");
+        assertThat(prom.statusCode()).isEqualTo(200);
+        assertThat(prom.body()).contains("mail_gateway_relay_waiting_provider 7.0");
+    }
+
+    @Test
     void showsAtMostTwentyMessages() {
         for (int i = 0; i < 25; i++) {
             admin.spool.live.add(admin.spooled("a@example.com", List.of("b@example.com"), 100 - i, 0,

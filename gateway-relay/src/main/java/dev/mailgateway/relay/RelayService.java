@@ -2,6 +2,7 @@ package dev.mailgateway.relay;
 
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueId;
@@ -10,8 +11,11 @@ import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
+import dev.mailgateway.relay.client.UpstreamResolver;
 import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.relay.client.UpstreamTlsPolicies;
 import dev.mailgateway.relay.local.LocalDeliveryTransport;
 import dev.mailgateway.relay.pool.ProviderHealth;
 import dev.mailgateway.relay.worker.DeliveryTransport;
@@ -20,13 +24,17 @@ import dev.mailgateway.relay.worker.SmtpRelayTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +58,7 @@ public final class RelayService {
 
     private static final Logger log = LoggerFactory.getLogger(RelayService.class);
 
+
     private final LiveConfig config;
     private final Dispatcher dispatcher;
     private final Spool spool;
@@ -58,6 +67,8 @@ public final class RelayService {
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
+    private AddressResolverGroup<InetSocketAddress> resolver;
+    private volatile UpstreamTlsPolicies tlsPolicies;
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
@@ -71,8 +82,8 @@ public final class RelayService {
     }
 
     /**
-     * As above, with a custom TLS client context for upstreams (private CAs, tests); null means
-     * {@link UpstreamTls#system()}, built at start when forwarding.
+     * As above, with a custom TLS client context for every upstream (tests, embedders); null means
+     * one context per provider TLS level and {@code tlsCaFile}, built at start when forwarding.
      */
     public RelayService(LiveConfig config, Dispatcher dispatcher, Spool spool, FailedStore failedStore,
                         GatewayMetrics metrics, NettyTransport transport, EventLoopGroup group,
@@ -88,14 +99,30 @@ public final class RelayService {
         this.local = !config.current().forwardSMTP();
     }
 
+    /**
+     * Resolves provider host names with {@code resolver} instead of the system's name servers
+     * (tests: a DNS server on 127.0.0.1). Call before {@link #start()}.
+     */
+    public synchronized void resolver(AddressResolverGroup<InetSocketAddress> resolver) {
+        this.resolver = resolver;
+    }
+
     /** Creates and binds the workers, registers gauges. Call once, before dispatching. */
     public synchronized void start() {
         GatewayConfig cfg = config.current();
-        if (!local && tls == null) {
-            tls = UpstreamTls.system();
+        UpstreamConnector connector = null;
+        if (!local) {
+            tlsPolicies = new UpstreamTlsPolicies(tls); // null tls: one context per TLS level / CA file
+            tlsPolicies.prepare(cfg.effectiveProviders());
+            if (resolver == null) {
+                resolver = UpstreamResolver.system(transport);
+            }
+            connector = new UpstreamConnector(transport, tlsPolicies, heloName(cfg), resolver);
         }
-        UpstreamConnector connector = local ? null : new UpstreamConnector(transport, tls, heloName(cfg));
         Path localDir = Path.of(cfg.emailsDir()).resolve("local");
+        if (!local) {
+            startProbing(connector);
+        }
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
         }
@@ -111,6 +138,11 @@ public final class RelayService {
             queue.bindConsumer(loop, worker::drain);
         }
         metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
+        if (!local) {
+            metrics.gauge(GatewayMetrics.PROVIDERS, this::providerStates);
+            registerProviderGauges();
+        }
         metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
         metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
@@ -118,9 +150,91 @@ public final class RelayService {
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());
     }
 
+    /** Probes run on one relay loop: connect + greeting + EHLO (+ STARTTLS, AUTH), then QUIT. */
+    private void startProbing(UpstreamConnector connector) {
+        EventLoop probeLoop = group.next();
+        health.startProbing(probeLoop, p -> {
+            Promise<Void> done = probeLoop.newPromise();
+            connector.connect(p, config.current().relay(), probeLoop).addListener(
+                    (io.netty.util.concurrent.Future<UpstreamConnection> f) -> {
+                        if (f.isSuccess()) {
+                            f.getNow().quit();
+                            done.trySuccess(null);
+                        } else {
+                            done.tryFailure(f.cause());
+                        }
+                    });
+            return done;
+        }, () -> config.current().relay().providerBackoffSec(), () -> config.current().effectiveProviders());
+    }
+
+    /**
+     * Prometheus families with a {@code provider} label (issue #14: the address is a label, not
+     * part of the name): {@code relay.provider.up} (1/0), {@code relay.provider.down_since_seconds}
+     * and {@code relay.provider.next_probe_seconds} (Unix seconds, 0 when up). The suppliers read
+     * the current provider list, so providers added by a reload appear without re-registering.
+     */
+    private void registerProviderGauges() {
+        metrics.labelledGauge("relay.provider.up", "provider",
+                "1 when the upstream provider is usable, 0 while it is down (until a probe succeeds).",
+                () -> providerValues(st -> st.up() ? 1 : 0));
+        metrics.labelledGauge("relay.provider.down_since_seconds", "provider",
+                "Unix time since which the upstream provider is down, 0 while it is up.",
+                () -> providerValues(st -> epochOrZero(st.downSince())));
+        metrics.labelledGauge("relay.provider.next_probe_seconds", "provider",
+                "Unix time of the next probe of a down upstream provider, 0 while it is up.",
+                () -> providerValues(st -> epochOrZero(st.nextProbe())));
+    }
+
+    private Map<String, Long> providerValues(java.util.function.ToLongFunction<ProviderHealth.State> value) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (ProviderHealth.State st : health.states(config.current().effectiveProviders())) {
+            out.put(st.address(), value.applyAsLong(st));
+        }
+        return out;
+    }
+
+    private static long epochOrZero(java.time.Instant t) {
+        return t == null ? 0 : t.getEpochSecond();
+    }
+
+    /**
+     * Each provider's state, in priority order, as plain maps (what {@code /admin/queue} and
+     * {@code /metrics} print): address, state up|down, downSince, nextProbe, reason.
+     */
+    public List<Map<String, Object>> providerStates() {
+        if (local) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ProviderHealth.State st : health.states(config.current().effectiveProviders())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", st.address());
+            m.put("state", st.up() ? "up" : "down");
+            m.put("downSince", st.downSince() == null ? null : st.downSince().toString());
+            m.put("nextProbe", st.nextProbe() == null ? null : st.nextProbe().toString());
+            m.put("reason", st.reason());
+            out.add(m);
+        }
+        return out;
+    }
+
     /** Problems when every upstream provider is in its back-off period; none in local mode. */
     public HealthCheck healthCheck() {
-        return () -> local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+        return new HealthCheck() {
+            @Override
+            public List<String> problems() {
+                return local ? List.of() : health.problemsIfAllDown(config.current().effectiveProviders());
+            }
+
+            /** Each provider's TLS level and last TLS outcome (issue #14: say why a handshake failed). */
+            @Override
+            public java.util.Map<String, Object> details() {
+                UpstreamTlsPolicies p = tlsPolicies;
+                return local || p == null ? java.util.Map.of()
+                        : java.util.Map.of("providers", p.describe(config.current().effectiveProviders()));
+            }
+        };
     }
 
     /** Messages waiting for a retry timer. */
@@ -134,6 +248,7 @@ public final class RelayService {
      */
     public CompletableFuture<Void> shutdown(Duration grace) {
         CompletableFuture<Void> result = new CompletableFuture<>();
+        health.stopProbing();
         List<RelayWorker> ws;
         synchronized (this) {
             ws = List.copyOf(workers);
@@ -170,6 +285,9 @@ public final class RelayService {
     private void stopLocalWriter() {
         if (localWriter != null) {
             localWriter.shutdown();
+        }
+        if (resolver != null) {
+            resolver.close();
         }
     }
 

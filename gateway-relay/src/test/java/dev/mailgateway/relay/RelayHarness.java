@@ -42,6 +42,8 @@ public final class RelayHarness implements AutoCloseable {
         public String emailsDir = "emails";
         public int workers = 1;
         public boolean fsync = true;
+        /** When set, provider host names are resolved only via this DNS server (after /etc/hosts). */
+        public java.net.InetSocketAddress dnsServer;
 
         public GatewayConfig build() {
             GatewayConfig d = GatewayConfig.defaults();
@@ -81,6 +83,9 @@ public final class RelayHarness implements AutoCloseable {
         relay = tls == null
                 ? new RelayService(live, dispatcher, spool, failed, metrics, transport, group)
                 : new RelayService(live, dispatcher, spool, failed, metrics, transport, group, tls);
+        if (settings.dnsServer != null) {
+            relay.resolver(dev.mailgateway.relay.client.UpstreamResolver.using(transport, settings.dnsServer));
+        }
         relay.start();
     }
 
@@ -90,8 +95,14 @@ public final class RelayHarness implements AutoCloseable {
     }
 
     public QueueId send(String from, List<String> to, byte[] content, boolean eightBit) {
+        return send(from, to, content, eightBit, dev.mailgateway.core.model.Dsn.NONE);
+    }
+
+    /** As above, with RFC 3461 parameters in the envelope. */
+    public QueueId send(String from, List<String> to, byte[] content, boolean eightBit,
+                        dev.mailgateway.core.model.Dsn dsn) {
         Envelope env = new Envelope(ids.next(), from, to, Instant.now(), "client.test", "127.0.0.1", "",
-                false, eightBit);
+                false, eightBit, dsn);
         SpooledMessage m = spool.add(env, content);
         dispatcher.dispatch(m);
         return env.id();
@@ -102,6 +113,17 @@ public final class RelayHarness implements AutoCloseable {
         await(() -> spool.finals(id).size() == recipients, timeout,
                 () -> "final outcomes for " + id + ": " + spool.finals(id) + ", journal " + spool.journal(id));
         return spool.finals(id);
+    }
+
+    /**
+     * Waits until {@code id} is held back because no provider is up (its attempt reached no
+     * upstream, so nothing is journalled) and returns the health problem naming the reason.
+     */
+    public String awaitWaitingForProvider(QueueId id, Duration timeout) {
+        await(() -> Integer.valueOf(1).equals(metrics.gaugeValue(GatewayMetrics.WAITING_PROVIDER))
+                        && !relay.healthCheck().problems().isEmpty(), timeout,
+                () -> id + " waiting for a provider; journal " + spool.journal(id));
+        return relay.healthCheck().problems().get(0);
     }
 
     /** Bounded polling: true within the deadline or an AssertionError with the description. */

@@ -41,6 +41,8 @@ public final class ScriptedUpstream implements AutoCloseable {
     public volatile boolean eightBitMime = true;
     public volatile long sizeLimit = 0;
     public volatile SSLContext startTls;
+    /** After "220 go ahead" to STARTTLS, answer the handshake with non-TLS bytes and close. */
+    public volatile boolean brokenTls;
     public volatile String authUser;
     public volatile String authPass;
     public volatile String authMechanisms = "PLAIN LOGIN";
@@ -67,8 +69,13 @@ public final class ScriptedUpstream implements AutoCloseable {
     private volatile boolean closed;
 
     public ScriptedUpstream() throws IOException {
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** Bound to {@code address:port} (e.g. 127.0.0.2 and the port of another upstream). */
+    public ScriptedUpstream(InetAddress address, int port) throws IOException {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.bind(new InetSocketAddress(address, port));
         Thread t = new Thread(this::acceptLoop, "scripted-upstream-accept");
         t.setDaemon(true);
         t.start();
@@ -155,6 +162,12 @@ public final class ScriptedUpstream implements AutoCloseable {
                     reply(out, "250 scripted.test");
                 } else if (upper.equals("STARTTLS") && startTls != null && !tls) {
                     reply(out, "220 2.0.0 go ahead");
+                    if (brokenTls) {
+                        out.write("this is not a TLS record\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        s.close();
+                        return;
+                    }
                     SSLSocket ssl = (SSLSocket) startTls.getSocketFactory().createSocket(s, null, s.getPort(), true);
                     ssl.setUseClientMode(false);
                     ssl.startHandshake();

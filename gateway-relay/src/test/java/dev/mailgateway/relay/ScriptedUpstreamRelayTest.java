@@ -76,7 +76,7 @@ class ScriptedUpstreamRelayTest {
         assertThat(h.metrics.recipientsDelivered.getCount()).isEqualTo(1);
         assertThat(h.metrics.processingTime.getCount()).isEqualTo(1);
         assertThat(h.metrics.registry().getTimers()).containsKey(
-                "mail_gateway.relay.provider.127_0_0_1_" + up.port() + ".latency");
+                "mail_gateway.relay.provider.latency.127.0.0.1:" + up.port());
     }
 
     @Test
@@ -104,30 +104,30 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
-    void greeting421FailsOverToNextProviderAndComesBackAfterBackoff() throws Exception {
+    void greeting421FailsOverToNextProviderAndFailsBackOnceItsProbeSucceeds() throws Exception {
         ScriptedUpstream primary = upstream();
         ScriptedUpstream secondary = upstream();
         primary.greeting = c -> "421 4.3.2 busy, try later";
         RelayHarness.Settings s = settings(provider(secondary.port(), 2), provider(primary.port(), 1));
-        s.relay = new RelayConfig(2_000, 5, 5, 5, 4, 60, 1); // 1 s back-off
         RelayHarness h = relay(s);
 
         QueueId first = h.send("app@example.com", List.of("a@example.org"), message("One", "1\r\n"));
         assertThat(h.awaitFinal(first, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
         assertThat(secondary.transactions).hasSize(1);
         assertThat(primary.transactions).isEmpty();
-        assertThat(primary.connections.get()).isEqualTo(1);
         assertThat(h.relay.healthCheck().problems()).as("one provider is still up").isEmpty();
+        assertThat(h.relay.providerStates().get(0)).containsEntry("state", "down")
+                .containsEntry("address", primary.address());
 
-        // while the primary is down, traffic stays on the secondary without touching the primary
+        // while the primary is down, traffic stays on the secondary
         QueueId second = h.send("app@example.com", List.of("b@example.org"), message("Two", "2\r\n"));
         h.awaitFinal(second, 1, WAIT);
         assertThat(secondary.transactions).hasSize(2);
-        assertThat(primary.connections.get()).isEqualTo(1);
+        assertThat(primary.transactions).isEmpty();
 
-        // after the back-off the primary is tried again and, healthy now, takes the traffic back
+        // a probe (not a message) finds the primary healthy again; traffic fails back to it
         primary.greeting = c -> "220 primary ESMTP";
-        Thread.sleep(1_100); // let the 1 s back-off period pass (this is the behaviour under test)
+        await(() -> "up".equals(h.relay.providerStates().get(0).get("state")), WAIT, () -> "primary probed up");
         QueueId third = h.send("app@example.com", List.of("c@example.org"), message("Three", "3\r\n"));
         assertThat(h.awaitFinal(third, 1, WAIT)).containsEntry("c@example.org", DeliveryStatus.DELIVERED);
         assertThat(primary.transactions).hasSize(1);
@@ -135,23 +135,149 @@ class ScriptedUpstreamRelayTest {
     }
 
     @Test
-    void everyProviderDownDefersAndReportsUnhealthy() throws Exception {
+    void everyProviderDownCostsNoAttemptAndAProbeWakesTheWaitingMessage() throws Exception {
         ScriptedUpstream only = upstream();
-        only.greeting = c -> c == 1 ? "421 4.3.2 busy" : "220 ok";
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        only.greeting = c -> down.get() ? "421 4.3.2 busy" : "220 ok";
         RelayHarness.Settings s = settings(provider(only.port(), 0));
-        s.retry = new RetryConfig(3, 1_500, 5_000, 2.0, 0); // even with -20% jitter, after the 1 s back-off
+        s.retry = new RetryConfig(1, 100, 100, 1.0, 0); // one attempt only: an uncounted wait must not use it
+        RelayHarness h = relay(s);
+        try (LogCapture logs = new LogCapture("dev.mailgateway")) {
+            QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
+
+            assertThat(h.awaitWaitingForProvider(id, WAIT)).contains("every upstream provider is down")
+                    .contains(only.address()).contains("421 4.3.2 busy");
+            // probes at ~1 s and ~3 s fail; the message sits still meanwhile
+            await(() -> only.connections.get() >= 3, WAIT, () -> "two probes");
+            assertThat(h.spool.journal(id)).as("no attempt used while the provider is down").isEmpty();
+            assertThat(h.failed.stored).isEmpty();
+            assertThat(logs.lines()).as("deferral logged once per outage, with the reason")
+                    .filteredOn(l -> l.contains(id.value()) && l.contains("status=deferred")).singleElement()
+                    .asString().contains("421 4.3.2 busy").contains("waiting for a provider");
+
+            down.set(false);
+            long back = System.nanoTime();
+            assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+            long tookMs = (System.nanoTime() - back) / 1_000_000;
+            // the next probe is due within its interval (4 s after two failed probes); then at once
+            assertThat(tookMs).as("woken by the probe, not by a back-off of its own").isLessThan(4_000 + 2_000);
+            assertThat(h.spool.journal(id)).extracting(InMemorySpool.Journal::attempt).containsExactly(1);
+            assertThat(h.relay.healthCheck().problems()).isEmpty();
+            assertThat(logs.lines()).anyMatch(l -> l.contains("is up again"));
+        }
+    }
+
+    @Test
+    void messageOlderThanMaxAgeGoesToTheFailedStoreWithoutUsingAttempts() throws Exception {
+        ScriptedUpstream only = upstream();
+        only.greeting = c -> "421 4.3.2 down for maintenance";
+        RelayHarness.Settings s = settings(provider(only.port(), 0));
+        s.retry = new RetryConfig(100, 100, 100, 1.0, 0, 2); // retry.maxAgeSec 2
         RelayHarness h = relay(s);
 
-        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
-        await(() -> !h.spool.journal(id).isEmpty(), WAIT, () -> "first attempt");
-        RecipientOutcome o = h.spool.journal(id).get(0).outcomes().get(0);
-        assertThat(o.status()).isEqualTo(DeliveryStatus.DEFERRED);
-        assertThat(o.reply()).startsWith("451 4.4.1 no upstream available").contains("421 4.3.2 busy");
-        assertThat(h.relay.healthCheck().problems()).singleElement().asString()
-                .contains("every upstream provider is down").contains(only.address());
-        // the retry after the back-off delivers it
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Old", "x\r\n"));
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.FAILED);
+        FailedMessage fm = h.failed.stored.get(0);
+        assertThat(fm.id()).isEqualTo(id);
+        assertThat(fm.attempts()).as("no attempt reached the upstream").isZero();
+        assertThat(fm.lastError()).contains("451 4.4.1 no upstream available").contains("retry.maxAgeSec 2");
+        assertThat(only.transactions).isEmpty();
+    }
+
+    @Test
+    void forwardHostLocalhostIsResolvedFromEtcHostsWithoutAskingDns() throws Exception {
+        ScriptedUpstream up = upstream();
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        RelayHarness.Settings s = settings(new ProviderConfig("localhost", up.port(), "", "", false, 0, false));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Local", "x\r\n"));
+
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
-        assertThat(h.spool.journal(id)).extracting(InMemorySpool.Journal::attempt).containsExactly(1, 2);
+        assertThat(up.transactions).hasSize(1);
+        assertThat(dns.queries).as("/etc/hosts answers localhost").isEmpty();
+    }
+
+    @Test
+    void unresolvableProviderIsDownWithAClearReasonWhileTheNextOneDelivers() throws Exception {
+        ScriptedUpstream backup = upstream();
+        TinyDnsServer dns = new TinyDnsServer(); // NXDOMAIN for everything: no real DNS is asked
+        closeables.add(dns);
+        ProviderConfig missing = new ProviderConfig("no-such-host.invalid", 25, "", "", false, 0, false);
+        RelayHarness.Settings s = settings(missing, provider(backup.port(), 1));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Dns", "x\r\n"));
+
+        assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(backup.transactions).hasSize(1);
+        assertThat(dns.queries).contains("no-such-host.invalid");
+        Map<String, Object> primary = h.relay.providerStates().get(0);
+        assertThat(primary).containsEntry("state", "down");
+        assertThat((String) primary.get("reason")).contains("cannot resolve no-such-host.invalid");
+        // the lookup is retried by the probe, not by each message: a second message goes straight to the backup
+        int asked = dns.queries.size();
+        QueueId second = h.send("app@example.com", List.of("b@example.org"), message("Dns2", "x\r\n"));
+        assertThat(h.awaitFinal(second, 1, WAIT)).containsEntry("b@example.org", DeliveryStatus.DELIVERED);
+        assertThat(h.spool.journal(second)).extracting(InMemorySpool.Journal::attempt).containsExactly(1);
+        await(() -> dns.queries.size() > asked, WAIT, () -> "a probe looks the name up again");
+    }
+
+    @Test
+    void aChangedDnsAnswerIsPickedUpAfterItsTtlWithoutARestart() throws Exception {
+        ScriptedUpstream first = upstream(); // 127.0.0.1:p
+        ScriptedUpstream second = new ScriptedUpstream(java.net.InetAddress.getByName("127.0.0.2"), first.port());
+        closeables.add(second);
+        first.closeOnReuse = true; // every message needs a new connection, so a new lookup
+        second.closeOnReuse = true;
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        dns.name = "smarthost.test";
+        dns.ttl = 1;
+        dns.answer = new byte[] {127, 0, 0, 1};
+        RelayHarness.Settings s = settings(new ProviderConfig("smarthost.test", first.port(), "", "", false, 0, false));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s);
+
+        QueueId one = h.send("app@example.com", List.of("a@example.org"), message("Before", "x\r\n"));
+        assertThat(h.awaitFinal(one, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(first.transactions).hasSize(1);
+
+        dns.answer = new byte[] {127, 0, 0, 2}; // the record changes
+        Thread.sleep(1_500); // let the 1 s TTL of the cached answer pass (the behaviour under test)
+        QueueId two = h.send("app@example.com", List.of("b@example.org"), message("After", "x\r\n"));
+        assertThat(h.awaitFinal(two, 1, WAIT)).containsEntry("b@example.org", DeliveryStatus.DELIVERED);
+        assertThat(second.transactions).as("the new address is used").hasSize(1);
+        assertThat(first.transactions).hasSize(1);
+        assertThat(dns.queries).filteredOn("smarthost.test"::equals).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void aLookupThatHangsNeverStallsTheEventLoopAndTheNextProviderTakesTheMessage() throws Exception {
+        ScriptedUpstream backup = upstream();
+        TinyDnsServer dns = new TinyDnsServer();
+        closeables.add(dns);
+        dns.silent = true; // a dead name server: the lookup only ends by its 5 s query timeout
+        ProviderConfig slow = new ProviderConfig("slow-dns.test", 25, "", "", false, 0, false);
+        RelayHarness.Settings s = settings(slow, provider(backup.port(), 1));
+        s.dnsServer = dns.address();
+        RelayHarness h = relay(s); // one worker on the group's only loop
+
+        QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Slow", "x\r\n"));
+        await(() -> dns.queries.contains("slow-dns.test"), WAIT, () -> "the lookup has started");
+        // while the lookup is pending, the relay loop still runs tasks at once (a blocking lookup would hold it)
+        for (int i = 0; i < 5; i++) {
+            h.group.next().submit(() -> { }).get(2, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(backup.transactions).isEmpty();
+            Thread.sleep(200);
+        }
+        assertThat(h.awaitFinal(id, 1, Duration.ofSeconds(20))).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        assertThat(backup.transactions).hasSize(1);
+        assertThat((String) h.relay.providerStates().get(0).get("reason")).contains("cannot resolve slow-dns.test");
     }
 
     @Test

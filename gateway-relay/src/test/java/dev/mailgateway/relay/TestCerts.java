@@ -52,6 +52,15 @@ public final class TestCerts {
         return instance;
     }
 
+    /** Writes the certificate as PEM: the CA file a provider's tlsCaFile names. */
+    public java.nio.file.Path writePem(java.nio.file.Path file) throws Exception {
+        String pem = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                        .encodeToString(certificate.getEncoded())
+                + "\n-----END CERTIFICATE-----\n";
+        return java.nio.file.Files.writeString(file, pem);
+    }
+
     /** A server-side JSSE context presenting the certificate. */
     public SSLContext serverContext() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");

@@ -43,7 +43,9 @@ final class ConfigReloader {
             "batchSize", "batchDelay", "continueOnError",
             "retry.",
             // the relay also reads these per attempt (docs/relay.md)
-            "relay.", "processingTimeout", "security.logAllEmails");
+            "relay.", "processingTimeout", "security.logAllEmails",
+            // issue #14: outbound TLS policy (per connection) and path leniency (per command)
+            "forwardTlsLevel", "forwardTlsCaFile", "smtp.requireAngleBrackets");
 
     private static final JsonMapper MAPPER = JsonMapper.builder().findAndAddModules().build();
 
@@ -103,6 +105,9 @@ final class ConfigReloader {
     }
 
     static boolean isReloadable(String key) {
+        if (key.startsWith("rateLimits.redis.") && !key.equals("rateLimits.redis.onError")) {
+            return false; // the Redis client is made at start (docs/scale-out.md); onError is read live
+        }
         for (String r : RELOADABLE) {
             if (r.endsWith(".") ? key.startsWith(r) : key.equals(r)) {
                 return true;

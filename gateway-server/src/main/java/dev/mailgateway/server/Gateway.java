@@ -1,6 +1,7 @@
 package dev.mailgateway.server;
 
 import dev.mailgateway.admin.AdminServer;
+import dev.mailgateway.core.config.ConfigReload;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
@@ -72,6 +73,8 @@ public final class Gateway implements AutoCloseable {
     private final RelayService relay;
     private final SmtpServer smtp;
     private final AdminServer admin;
+    /** Backs POST /admin/reload; set by the launcher once its ConfigReloader exists. */
+    private volatile ConfigReload reloadAction;
     /** What to close, last created first. */
     private final Deque<Closer> closers = new ArrayDeque<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -122,7 +125,11 @@ public final class Gateway implements AutoCloseable {
 
             if (config.enableHealthCheck()) {
                 admin = new AdminServer(config, metrics, spool, dispatcher, failed,
-                        List.of(spoolHealth, relay.healthCheck()), transport, adminGroup);
+                        List.of(spoolHealth, relay.healthCheck(), smtp.healthCheck()), transport, adminGroup, () -> {
+                            ConfigReload r = reloadAction;
+                            return r == null ? ConfigReload.Result.failed("config reload is not set up yet")
+                                    : r.reload();
+                        });
                 closers.push(new Closer("admin", admin::close));
             } else {
                 admin = null;
@@ -172,6 +179,11 @@ public final class Gateway implements AutoCloseable {
             log.info("admin HTTP: disabled (enableHealthCheck is false)");
         }
         return new Bound(smtpAddress, adminAddress);
+    }
+
+    /** What {@code POST /admin/reload} runs: the launcher passes the same reload as SIGHUP. */
+    public void reloadWith(ConfigReload reload) {
+        this.reloadAction = reload;
     }
 
     /** The live configuration: {@link ConfigReloader} replaces it on SIGHUP. */

@@ -46,10 +46,22 @@ final class Signals {
 
     private void handle(String name, sun.misc.SignalHandler handler) {
         try {
-            Signal.handle(new Signal(name), handler);
+            sun.misc.SignalHandler previous = Signal.handle(new Signal(name), handler);
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                // HotSpot installs no handler for a signal the process inherited as ignored
+                // (nohup does that to HUP; a shell's background job to INT)
+                log.warn(ignoredMessage(name));
+            }
         } catch (IllegalArgumentException e) {
             log.warn("cannot handle SIG{} ({}); using the JVM's default", name, e.getMessage());
         }
+    }
+
+    static String ignoredMessage(String name) {
+        return "SIG" + name + " is ignored by this process (inherited, e.g. from nohup), so the JVM "
+                + "installs no handler: " + (name.equals("HUP")
+                ? "reload by signal is unavailable; use POST /admin/reload on the admin API instead"
+                : "SIG" + name + " does not stop the gateway; use SIGTERM");
     }
 
     private void onStopSignal(Signal signal) {

@@ -58,8 +58,16 @@ final class GatewayProcess implements AutoCloseable {
     /** As above with the given JVM options (e.g. the Docker image's JAVA_OPTS). */
     static GatewayProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions,
                                 String... args) throws IOException {
+        return start(workDir, env, List.of(), jvmOptions, args);
+    }
+
+    /** As above, the java command run through {@code prefix} (e.g. {@code nohup}, which execs it). */
+    static GatewayProcess start(Path workDir, Map<String, String> env, List<String> prefix,
+                                List<String> jvmOptions, String... args) throws IOException {
         Path log = workDir.resolve("gateway-" + System.nanoTime() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args)).directory(workDir.toFile())
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(command(jvmOptions, args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("CONFIG_FILE");
         pb.environment().putAll(env);

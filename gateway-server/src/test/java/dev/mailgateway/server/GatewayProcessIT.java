@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +125,40 @@ class GatewayProcessIT {
                     Duration.ofSeconds(10));
             assertThat(gw.process().isAlive()).isTrue();
 
+            gw.signal("TERM");
+            assertThat(gw.waitForExit(Duration.ofSeconds(40))).isZero();
+        }
+    }
+
+    @Test
+    void underNohupWarnsThatSighupIsIgnoredAndAdminReloadDoesTheReload_issue14() throws Exception {
+        int admin = freePort();
+        Path file = localConfig(0, admin, "");
+        try (GatewayProcess gw = GatewayProcess.start(dir, Map.of(), List.of("nohup"),
+                GatewayProcess.TEST_JVM_OPTIONS)) {
+            gw.awaitLog("mail-gateway \\S+ started", GatewayProcess.START_TIMEOUT);
+            assertThat(gw.output()).contains("WARN").contains("SIGHUP is ignored by this process")
+                    .contains("POST /admin/reload");
+            gw.signal("HUP"); // ignored: neither a reload nor an exit
+            Files.writeString(file, Files.readString(file).replace("\"maxPerHour\": 100", "\"maxPerHour\": 7"));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + admin + "/admin/reload"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"applied\":[\"rateLimits.maxPerHour\"]");
+            gw.awaitLog("applied \\[rateLimits\\.maxPerHour]", Duration.ofSeconds(10));
+            assertThat(gw.count("received SIGHUP")).isZero();
+
+            Files.writeString(file, "{\"rateLimits\": {\"maxPerHour\": 0}}");
+            r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + admin + "/admin/reload"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).contains("rateLimits.maxPerHour");
+            assertThat(gw.process().isAlive()).isTrue();
             gw.signal("TERM");
             assertThat(gw.waitForExit(Duration.ofSeconds(40))).isZero();
         }

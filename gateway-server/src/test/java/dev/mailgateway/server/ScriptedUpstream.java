@@ -23,6 +23,12 @@ final class ScriptedUpstream implements AutoCloseable {
     final AtomicReference<String> rcptReply = new AtomicReference<>("250 2.1.5 Ok");
     /** Delivered messages' DATA, as text (dot-stuffing undone). */
     final List<String> delivered = new CopyOnWriteArrayList<>();
+    /** While true the upstream is "gone": connections are closed at once, without a greeting. */
+    volatile boolean down;
+    /** When set, the reply to the end of DATA waits until the latch opens (a slow upstream). */
+    volatile java.util.concurrent.CountDownLatch holdData;
+    /** Connections accepted, including refused ones while {@link #down}. */
+    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
     private final ServerSocket server;
 
@@ -52,6 +58,10 @@ final class ScriptedUpstream implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
+            connections.incrementAndGet();
+            if (down) {
+                return; // closed without a greeting
+            }
             socket.setSoTimeout(30_000);
             BufferedReader in = new BufferedReader(
                     new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -82,6 +92,14 @@ final class ScriptedUpstream implements AutoCloseable {
                         String l;
                         while ((l = in.readLine()) != null && !l.equals(".")) {
                             body.append(l.startsWith(".") ? l.substring(1) : l).append("\r\n");
+                        }
+                        java.util.concurrent.CountDownLatch hold = holdData;
+                        if (hold != null) {
+                            try {
+                                hold.await(30, java.util.concurrent.TimeUnit.SECONDS); // bounded
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
                         delivered.add(body.toString());
                         reply(out, "250 2.0.0 Ok: queued");

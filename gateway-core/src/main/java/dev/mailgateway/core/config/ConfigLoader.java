@@ -173,6 +173,9 @@ public final class ConfigLoader {
                 JsonNode v = e.getValue();
                 if (ConfigKeys.isSecret(e.getKey()) && v.isTextual() && !v.asText().isEmpty()) {
                     o.set(e.getKey(), TextNode.valueOf(Secrets.MASK));
+                } else if (v.isTextual() && v.asText().matches("(?s)[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*@.*")) {
+                    // a URI with credentials (rateLimits.redis.uri): hide the user-info part
+                    o.set(e.getKey(), TextNode.valueOf(v.asText().replaceFirst("//[^/@]*@", "//" + Secrets.MASK + "@")));
                 } else {
                     mask(v);
                 }

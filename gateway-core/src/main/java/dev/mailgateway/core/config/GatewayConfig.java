@@ -40,7 +40,9 @@ public record GatewayConfig(
         TlsConfig tls,
         SmtpConfig smtp,
         RelayConfig relay,
-        AdminConfig admin) {
+        AdminConfig admin,
+        String forwardTlsLevel,
+        String forwardTlsCaFile) {
 
     public GatewayConfig {
         smtpHost = Check.notBlank("smtpHost", smtpHost);
@@ -73,6 +75,33 @@ public record GatewayConfig(
         smtp = smtp == null ? SmtpConfig.defaults() : smtp;
         relay = relay == null ? RelayConfig.defaults() : relay;
         admin = admin == null ? AdminConfig.defaults() : admin;
+        forwardTlsLevel = Check.orEmpty(forwardTlsLevel);
+        forwardTlsCaFile = Check.orEmpty(forwardTlsCaFile);
+        TlsLevel.resolve("forwardTlsLevel", forwardTlsLevel, forwardSSL, false);
+        for (int i = 0; i < forwardProviders.size(); i++) {
+            ProviderConfig p = forwardProviders.get(i);
+            try {
+                p.withTlsDefaults(forwardTlsLevel, forwardTlsCaFile);
+            } catch (ConfigException e) {
+                throw new ConfigException(e.getMessage().replace("forwardProviders[].tlsLevel",
+                        "forwardProviders[" + i + "].tlsLevel (or forwardTlsLevel)"));
+            }
+        }
+    }
+
+    /** The same configuration before the outbound TLS keys existed: default TLS policy. */
+    public GatewayConfig(String smtpHost, int smtpPort, String defaultUsername, String defaultPassword,
+            boolean forwardSMTP, String forwardHost, int forwardPort, String forwardUsername,
+            String forwardPassword, boolean forwardSSL, List<ProviderConfig> forwardProviders, int batchSize,
+            int batchDelay, boolean continueOnError, boolean enableHealthCheck, int healthCheckPort,
+            String adminHost, int workerCount, int queueSize, int processingTimeout, String emailsDir,
+            RateLimitsConfig rateLimits, SecurityConfig security, RetryConfig retry, LimitsConfig limits,
+            SpoolConfig spool, TlsConfig tls, SmtpConfig smtp, RelayConfig relay, AdminConfig admin) {
+        this(smtpHost, smtpPort, defaultUsername, defaultPassword, forwardSMTP, forwardHost, forwardPort,
+                forwardUsername, forwardPassword, forwardSSL, forwardProviders, batchSize, batchDelay,
+                continueOnError, enableHealthCheck, healthCheckPort, adminHost, workerCount, queueSize,
+                processingTimeout, emailsDir, rateLimits, security, retry, limits, spool, tls, smtp, relay,
+                admin, "", "");
     }
 
     /** The spec's defaults, plus the gateway's own. */
@@ -86,7 +115,8 @@ public record GatewayConfig(
                 "emails",
                 RateLimitsConfig.defaults(), SecurityConfig.defaults(), RetryConfig.defaults(),
                 LimitsConfig.defaults(), SpoolConfig.defaults(), TlsConfig.defaults(),
-                SmtpConfig.defaults(), RelayConfig.defaults(), AdminConfig.defaults());
+                SmtpConfig.defaults(), RelayConfig.defaults(), AdminConfig.defaults(),
+                "", "");
     }
 
     /** True when SMTP AUTH credentials are configured for inbound clients. */
@@ -106,10 +136,11 @@ public record GatewayConfig(
         if (!forwardProviders.isEmpty()) {
             return forwardProviders.stream()
                     .sorted(java.util.Comparator.comparingInt(ProviderConfig::priority))
+                    .map(p -> p.withTlsDefaults(forwardTlsLevel, forwardTlsCaFile))
                     .toList();
         }
         return List.of(new ProviderConfig(forwardHost, forwardPort, forwardUsername,
-                forwardPassword, forwardSSL, 0, false));
+                forwardPassword, forwardSSL, 0, false, forwardTlsLevel, forwardTlsCaFile));
     }
 
     /**

@@ -4,8 +4,9 @@ package dev.mailgateway.core.config;
  * Outbound SMTP client settings. Timeouts follow RFC 5321 4.5.3.2 (greeting 5 min, commands
  * 5 min, end of data 10 min) but are configurable; the pool keeps at most
  * {@code poolMaxPerUpstream} connections per upstream per worker, closing idle ones after
- * {@code poolIdleTimeoutSec}. A provider that fails to connect, greet, EHLO or AUTH is skipped
- * for {@code providerBackoffSec}.
+ * {@code poolIdleTimeoutSec}. A provider that fails to resolve, connect, greet, EHLO, STARTTLS or
+ * AUTH is skipped until a probe succeeds; probes run after 1 s, then at doubling intervals
+ * capped at {@code providerBackoffSec}.
  */
 public record RelayConfig(
         int connectTimeoutMs, int greetingTimeoutSec, int commandTimeoutSec, int dataTimeoutSec,

@@ -4,10 +4,25 @@ package dev.mailgateway.core.config;
  * Spec section 5: exponential back-off for temporary failures. Attempt n (1-based) is retried
  * after {@code initialDelayMs * multiplier^(n-1)}, capped at {@code maxDelayMs}, with jitter.
  * Messages in the failed store are re-sent every {@code failedRetryIntervalMs} (0 = never).
+ *
+ * <p>Only attempts that talked to an upstream count against {@code maxAttempts}; a message no
+ * provider can take waits without using attempts. {@code maxAgeSec} bounds that wait: a message
+ * undelivered for longer goes to the failed store even with attempts left. The default, 4 hours,
+ * rides out a smarthost's maintenance window or a provider incident of a few hours while still
+ * telling an operator (failed store, {@code /health} failed count) the same working day.
  */
 public record RetryConfig(
         int maxAttempts, long initialDelayMs, long maxDelayMs, double multiplier,
-        long failedRetryIntervalMs) {
+        long failedRetryIntervalMs, long maxAgeSec) {
+
+    /** Default of {@code retry.maxAgeSec}: 4 hours. */
+    public static final long DEFAULT_MAX_AGE_SEC = 4 * 3600;
+
+    /** The five original keys; {@code maxAgeSec} takes its default. */
+    public RetryConfig(int maxAttempts, long initialDelayMs, long maxDelayMs, double multiplier,
+                       long failedRetryIntervalMs) {
+        this(maxAttempts, initialDelayMs, maxDelayMs, multiplier, failedRetryIntervalMs, DEFAULT_MAX_AGE_SEC);
+    }
 
     public RetryConfig {
         Check.positive("retry.maxAttempts", maxAttempts);
@@ -15,6 +30,7 @@ public record RetryConfig(
         Check.nonNegative("retry.maxDelayMs", maxDelayMs);
         Check.atLeast("retry.multiplier", multiplier, 1.0);
         Check.nonNegative("retry.failedRetryIntervalMs", failedRetryIntervalMs);
+        Check.positive("retry.maxAgeSec", maxAgeSec);
         if (maxDelayMs < initialDelayMs) {
             throw new ConfigException("retry.maxDelayMs must be >= retry.initialDelayMs ("
                     + initialDelayMs + "), got " + maxDelayMs);
@@ -22,7 +38,7 @@ public record RetryConfig(
     }
 
     public static RetryConfig defaults() {
-        return new RetryConfig(5, 1000, 300_000, 2.0, 600_000);
+        return new RetryConfig(5, 1000, 300_000, 2.0, 600_000, DEFAULT_MAX_AGE_SEC);
     }
 
     /** The delay before attempt {@code attempt + 1}, after {@code attempt} attempts, without jitter. */

@@ -1,5 +1,7 @@
 package dev.mailgateway.core.config;
 
+import java.util.List;
+
 /**
  * Inbound SMTP protocol settings.
  *
@@ -10,11 +12,19 @@ package dev.mailgateway.core.config;
  *   <li>{@code authFailureDelayMs}: pause before a 535 reply.
  *   <li>{@code maxAuthFailures} within {@code authFailureWindowSec} from one IP: 421 and close.
  *   <li>{@code shutdownGraceSec}: how long in-flight transactions may finish on SIGTERM.
+ *   <li>{@code requireAngleBrackets}: true = MAIL FROM / RCPT TO paths need {@code <...>} (RFC 5321
+ *       strict); false (default, like Postfix) = {@code MAIL FROM:a@b} is accepted too.
+ *   <li>{@code implicitTlsPort}: a second listener speaking TLS from the first byte (RFC 8314); 0 = off.
+ *   <li>{@code proxyProtocol}: every connection must start with a PROXY protocol v1/v2 header
+ *       (HAProxy's) from one of {@code proxyTrustedNetworks}; the header's source address is then
+ *       the client address. Other peers are refused.
  * </ul>
  */
 public record SmtpConfig(
         String hostname, int maxLineLength, String bareLineFeed, int authFailureDelayMs,
-        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec) {
+        int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec,
+        boolean requireAngleBrackets, int implicitTlsPort,
+        boolean proxyProtocol, List<String> proxyTrustedNetworks) {
 
     public SmtpConfig {
         hostname = Check.orEmpty(hostname);
@@ -30,10 +40,37 @@ public record SmtpConfig(
         Check.positive("smtp.maxAuthFailures", maxAuthFailures);
         Check.positive("smtp.authFailureWindowSec", authFailureWindowSec);
         Check.nonNegative("smtp.shutdownGraceSec", shutdownGraceSec);
+        if (implicitTlsPort < 0 || implicitTlsPort > 65535) {
+            throw new ConfigException("smtp.implicitTlsPort must be a port number 1-65535 (0 = off), got "
+                    + implicitTlsPort);
+        }
+        proxyTrustedNetworks = proxyTrustedNetworks == null ? List.of() : List.copyOf(proxyTrustedNetworks);
+        for (String n : proxyTrustedNetworks) {
+            Cidr.parse("smtp.proxyTrustedNetworks", n);
+        }
+        if (proxyProtocol && proxyTrustedNetworks.isEmpty()) {
+            throw new ConfigException("smtp.proxyProtocol is true but smtp.proxyTrustedNetworks is empty:"
+                    + " list the load balancers' addresses (e.g. [\"10.0.0.5/32\"]) or set smtp.proxyProtocol to false");
+        }
+    }
+
+    /** Without the PROXY protocol keys (off, no trusted networks). */
+    public SmtpConfig(String hostname, int maxLineLength, String bareLineFeed, int authFailureDelayMs,
+            int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec,
+            boolean requireAngleBrackets, int implicitTlsPort) {
+        this(hostname, maxLineLength, bareLineFeed, authFailureDelayMs, maxAuthFailures,
+                authFailureWindowSec, shutdownGraceSec, requireAngleBrackets, implicitTlsPort, false, List.of());
+    }
+
+    /** Without the #14 keys (angle brackets lenient, no implicit-TLS port) nor the PROXY protocol keys. */
+    public SmtpConfig(String hostname, int maxLineLength, String bareLineFeed, int authFailureDelayMs,
+            int maxAuthFailures, int authFailureWindowSec, int shutdownGraceSec) {
+        this(hostname, maxLineLength, bareLineFeed, authFailureDelayMs, maxAuthFailures,
+                authFailureWindowSec, shutdownGraceSec, false, 0);
     }
 
     public static SmtpConfig defaults() {
-        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30);
+        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30, false, 0, false, List.of());
     }
 
     public boolean rejectBareLineFeed() {

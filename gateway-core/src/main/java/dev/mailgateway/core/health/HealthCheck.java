@@ -12,4 +12,12 @@ public interface HealthCheck {
 
     /** Human-readable problems, e.g. "free disk 80 MB is under spool.minFreeDiskMb 100"; empty when healthy. */
     List<String> problems();
+
+    /**
+     * Extra entries for {@code details} of {@code GET /health} (e.g. the relay's providers with
+     * their TLS level), whatever the status; values must serialise to JSON. None by default.
+     */
+    default java.util.Map<String, Object> details() {
+        return java.util.Map.of();
+    }
 }

@@ -34,6 +34,10 @@ public final class GatewayMetrics {
     public static final String FAILED_STORED = "failed.stored";
     /** Messages waiting for a retry timer (not in any queue); registered by the relay. */
     public static final String RETRY_WAITING = "relay.retry.waiting";
+    /** Gauge name (registered by the relay): messages held back because no provider is up. */
+    public static final String WAITING_PROVIDER = "relay.waiting.provider";
+    /** Gauge name (registered by the relay, not numeric): each provider's state as a list of maps. */
+    public static final String PROVIDERS = "relay.providers";
 
     private final MetricRegistry registry;
 
@@ -111,7 +115,45 @@ public final class GatewayMetrics {
      */
     public Timer timer(String name) {
         return registry.timer(PREFIX + name,
-                () -> new Timer(new SlidingTimeWindowArrayReservoir(1, TimeUnit.MINUTES)));
+                () -> new SummingTimer(new SlidingTimeWindowArrayReservoir(1, TimeUnit.MINUTES)));
+    }
+
+    // ---- Prometheus exposition (issue #14): labelled families and HELP texts ----
+
+    /** Name prefix of the per-provider SMTP transaction timers: {@code relay.provider.latency.<host:port>}. */
+    public static final String PROVIDER_LATENCY = "relay.provider.latency.";
+
+    private final java.util.Map<String, LabelledGauge> labelledGauges = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, String> help = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A gauge family with one label: {@code values} maps each label value to the gauge's value. */
+    public record LabelledGauge(String label, String help, Supplier<java.util.Map<String, ? extends Number>> values) {
+    }
+
+    /** The SMTP transaction timer of one provider ({@code host:port}), exposed with a provider label. */
+    public Timer providerLatency(String address) {
+        return timer(PROVIDER_LATENCY + address);
+    }
+
+    /** Registers (or replaces) a labelled gauge family {@code mail_gateway.<name>} (Prometheus only). */
+    public void labelledGauge(String name, String label, String helpText,
+                              Supplier<java.util.Map<String, ? extends Number>> values) {
+        labelledGauges.put(name, new LabelledGauge(label, helpText, values));
+    }
+
+    /** The labelled gauge families by name (without the prefix). */
+    public java.util.Map<String, LabelledGauge> labelledGauges() {
+        return java.util.Collections.unmodifiableMap(labelledGauges);
+    }
+
+    /** Sets the HELP text of a metric registered by another component (name without the prefix). */
+    public void describe(String name, String helpText) {
+        help.put(name, helpText);
+    }
+
+    /** HELP text registered with {@link #describe}, or null. */
+    public String description(String name) {
+        return help.get(name);
     }
 
     /** Registers (or replaces) a gauge under {@code mail_gateway.<name>}. */

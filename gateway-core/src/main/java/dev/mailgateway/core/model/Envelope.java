@@ -15,10 +15,18 @@ import java.util.List;
  * @param authUser   the authenticated user, or "" when the session did not AUTH
  * @param smtpUtf8   MAIL FROM carried SMTPUTF8 (RFC 6531)
  * @param eightBit   MAIL FROM carried BODY=8BITMIME (RFC 6152)
+ * @param dsn        RFC 3461 parameters ({@link Dsn#NONE} when the client gave none)
  */
 public record Envelope(
         QueueId id, String sender, List<String> recipients, Instant receivedAt,
-        String clientHelo, String clientIp, String authUser, boolean smtpUtf8, boolean eightBit) {
+        String clientHelo, String clientIp, String authUser, boolean smtpUtf8, boolean eightBit,
+        Dsn dsn) {
+
+    /** An envelope without DSN parameters. */
+    public Envelope(QueueId id, String sender, List<String> recipients, Instant receivedAt,
+            String clientHelo, String clientIp, String authUser, boolean smtpUtf8, boolean eightBit) {
+        this(id, sender, recipients, receivedAt, clientHelo, clientIp, authUser, smtpUtf8, eightBit, Dsn.NONE);
+    }
 
     public Envelope {
         recipients = List.copyOf(recipients);
@@ -28,5 +36,10 @@ public record Envelope(
         authUser = authUser == null ? "" : authUser;
         clientHelo = clientHelo == null ? "" : clientHelo;
         clientIp = clientIp == null ? "" : clientIp;
+        dsn = dsn == null ? Dsn.NONE : dsn;
+        if (!dsn.notifies().isEmpty() && dsn.notifies().size() != recipients.size()
+                || !dsn.orcpt().isEmpty() && dsn.orcpt().size() != recipients.size()) {
+            throw new IllegalArgumentException("DSN parameters must be given for every recipient or none");
+        }
     }
 }

@@ -6,10 +6,13 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -51,5 +54,10 @@ public final class NettyTransport {
 
     public Class<? extends Channel> channelClass() {
         return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** UDP channels (the asynchronous DNS resolver). */
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
     }
 }

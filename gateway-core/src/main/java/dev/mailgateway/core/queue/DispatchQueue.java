@@ -76,6 +76,11 @@ public final class DispatchQueue {
         return m;
     }
 
+    /** The next message without taking it, or null. Consumer thread only. */
+    public SpooledMessage peek() {
+        return queue.relaxedPeek();
+    }
+
     /**
      * Consumer found the queue empty: go idle. Returns false when a message slipped in between
      * (the consumer must keep polling), true when it may stop until woken.

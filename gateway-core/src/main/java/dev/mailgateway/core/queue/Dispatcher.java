@@ -3,27 +3,34 @@ package dev.mailgateway.core.queue;
 import dev.mailgateway.core.model.SpooledMessage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jctools.queues.MpscUnboundedArrayQueue;
 
 /**
  * Spreads spooled messages over the workers' {@link DispatchQueue}s ({@code workerCount}
- * queues whose capacities add up to {@code queueSize}).
+ * queues whose capacities add up to {@code queueSize}): the in-memory <em>dispatch window</em>,
+ * what the workers hold.
  *
- * <p>{@link #dispatch} never drops: when every queue is full the message waits in an overflow
- * list (it is already durable in the spool) and moves into a queue as soon as a consumer polls.
- * New SMTP transactions are refused at MAIL FROM while {@link #hasCapacity()} is false, so the
- * overflow only holds what was in flight when the queues filled, recovered mail and retries.
+ * <p>{@link #dispatch} never drops: when every queue is full the message waits in the
+ * <em>waiting list</em> (it is durable in the spool already) and enters the window oldest first
+ * as consumers poll. The waiting list is not bounded here: what is accepted is bounded by the
+ * spool ({@code spool.maxMessages}, {@code spool.minFreeDiskMb}, see {@code SpoolingIngress}).
+ * It holds a reference to the {@link SpooledMessage} the spool keeps for its live message
+ * anyway, in a chunked array (about 4 bytes a message with compressed oops; BENCHMARKS.md).
  *
  * <p>Thread-safe and lock-free: producers are SMTP loops and timers, consumers are workers.
+ * One thread at a time moves messages from the waiting list into the window (a work-in-progress
+ * counter, so a refill requested while another runs is never lost and order is kept).
  */
 public final class Dispatcher {
 
     private final List<DispatchQueue> queues;
     private final int totalCapacity;
     private final AtomicInteger next = new AtomicInteger();
-    private final ConcurrentLinkedQueue<SpooledMessage> overflow = new ConcurrentLinkedQueue<>();
+    /** The waiting list: MPSC, consumed only by the thread that holds {@link #refilling}. */
+    private final MpscUnboundedArrayQueue<SpooledMessage> overflow = new MpscUnboundedArrayQueue<>(4096);
     private final AtomicInteger overflowSize = new AtomicInteger();
+    private final AtomicInteger refilling = new AtomicInteger();
 
     public Dispatcher(int workerCount, int queueSize) {
         if (workerCount <= 0 || queueSize < workerCount) {
@@ -49,22 +56,22 @@ public final class Dispatcher {
         return queues.size();
     }
 
-    /** True when a new message would find a queue slot (checked at MAIL FROM). */
+    /** True when a new message would find a queue slot (no longer what admission checks). */
     public boolean hasCapacity() {
         return overflowSize.get() == 0 && depth() < totalCapacity;
     }
 
-    /** Queues a spooled message for delivery; never drops it. Any thread. */
+    /** Queues a spooled message for delivery (window or waiting list); never drops it. Any thread. */
     public void dispatch(SpooledMessage message) {
         if (overflowSize.get() == 0 && tryOffer(message)) {
             return;
         }
-        overflow.add(message);
         overflowSize.incrementAndGet();
+        overflow.offer(message);
         refillFromOverflow(); // a consumer may have made room meanwhile
     }
 
-    /** Messages in the worker queues (not counting overflow). */
+    /** Messages in the dispatch window: the worker queues (not counting the waiting list). */
     public int depth() {
         int d = 0;
         for (DispatchQueue q : queues) {
@@ -73,7 +80,7 @@ public final class Dispatcher {
         return d;
     }
 
-    /** Durable messages waiting for a queue slot. */
+    /** Durable messages waiting (on disk, referenced here) for a slot in the window. */
     public int overflowSize() {
         return overflowSize.get();
     }
@@ -93,35 +100,26 @@ public final class Dispatcher {
         return false;
     }
 
+    /**
+     * Moves waiting messages into the window, oldest first, while there is room. Called after
+     * every poll and dispatch; one thread drains at a time, and a call that finds another
+     * draining makes it go round once more (so a slot freed meanwhile is never missed).
+     */
     private void refillFromOverflow() {
-        if (overflowSize.get() == 0) {
+        if (overflowSize.get() == 0 || refilling.getAndIncrement() != 0) {
             return;
         }
-        SpooledMessage m;
-        // take before offering, so two refilling threads never queue the same message twice
-        while ((m = overflow.poll()) != null) {
-            if (!tryOffer(m)) {
-                overflow.add(m); // still no room: back to the list (order among waiters may change)
-                // Lost wake-up guard: while we held m outside the list, a consumer may have
-                // drained its queue and run its own refill, found the list empty and gone idle.
-                // Nobody would then move m until the next dispatch, and hasCapacity() would
-                // stay false (refusing every new transaction). If a slot opened meanwhile, go
-                // on; a consumer that polls after this check finds m back in the list.
-                if (!anyQueueHasRoom()) {
-                    return;
-                }
-                continue;
+        int missed = 1;
+        for (;;) {
+            SpooledMessage m;
+            while ((m = overflow.peek()) != null && tryOffer(m)) {
+                overflow.poll();
+                overflowSize.decrementAndGet();
             }
-            overflowSize.decrementAndGet();
-        }
-    }
-
-    private boolean anyQueueHasRoom() {
-        for (DispatchQueue q : queues) {
-            if (q.size() < q.capacity()) {
-                return true;
+            missed = refilling.addAndGet(-missed);
+            if (missed == 0) {
+                return;
             }
         }
-        return false;
     }
 }

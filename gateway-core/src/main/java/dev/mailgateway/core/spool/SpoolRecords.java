@@ -3,6 +3,7 @@ package dev.mailgateway.core.spool;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.mailgateway.core.model.Dsn;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.SpooledMessage;
@@ -24,7 +25,9 @@ import java.util.zip.CRC32C;
  * payload = type:int8 ...
  *   MESSAGE (1): id[16] receivedAtSec:int64 receivedAtNano:int32 flags:int8 attempts:int32
  *                sender helo ip authUser rcptCount:int32 rcpt*  pending-bitmap
+ *                [dsn, only when flags has FLAG_DSN]
  *                contentLength:int32 content[contentLength]
+ *   dsn          = ret envid (notify orcpt)*rcptCount     (RFC 3461 parameters, strings; "" = none)
  *   STATE   (2): id[16] attempts:int32 rcptCount:int32 pending-bitmap
  * string  = length:int32 utf8[length]
  * pending-bitmap = ceil(rcptCount / 8) bytes, bit i (LSB first) set = recipient i pending
@@ -46,6 +49,8 @@ final class SpoolRecords {
 
     private static final int FLAG_SMTPUTF8 = 1;
     private static final int FLAG_8BITMIME = 2;
+    /** The record carries a dsn block (issue #14); records without it read as before. */
+    private static final int FLAG_DSN = 4;
 
     private SpoolRecords() {
     }
@@ -71,6 +76,8 @@ final class SpoolRecords {
         }
         byte[] bitmap = bitmap(rcpts, message.pendingRecipients());
         size += bitmap.length + 4;
+        byte[] dsn = dsnBlock(e);
+        size += dsn.length;
 
         ByteBuffer b = ByteBuffer.allocate(size);
         b.position(RECORD_HEADER);
@@ -78,7 +85,8 @@ final class SpoolRecords {
         b.put(e.id().value().getBytes(US_ASCII));
         b.putLong(e.receivedAt().getEpochSecond());
         b.putInt(e.receivedAt().getNano());
-        b.put((byte) ((e.smtpUtf8() ? FLAG_SMTPUTF8 : 0) | (e.eightBit() ? FLAG_8BITMIME : 0)));
+        b.put((byte) ((e.smtpUtf8() ? FLAG_SMTPUTF8 : 0) | (e.eightBit() ? FLAG_8BITMIME : 0)
+                | (dsn.length > 0 ? FLAG_DSN : 0)));
         b.putInt(message.attempts());
         putBytes(b, sender);
         putBytes(b, helo);
@@ -89,6 +97,7 @@ final class SpoolRecords {
             putBytes(b, r);
         }
         b.put(bitmap);
+        b.put(dsn);
         b.putInt(content.length);
         long payloadLength = (long) size - RECORD_HEADER + content.length;
         if (payloadLength > Integer.MAX_VALUE) {
@@ -164,13 +173,14 @@ final class SpoolRecords {
         }
         byte[] bitmap = new byte[(n + 7) / 8];
         b.get(bitmap);
+        Dsn dsn = (flags & FLAG_DSN) != 0 ? readDsn(b, n) : Dsn.NONE;
         int contentLength = b.getInt();
         if (contentLength < 0 || contentLength != b.remaining()) {
             throw new IllegalArgumentException("content length " + contentLength
                     + " does not match the record (" + b.remaining() + " bytes left)");
         }
         Envelope envelope = new Envelope(id, sender, rcpts, receivedAt, helo, ip, auth,
-                (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0);
+                (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0, dsn);
         SpooledMessage m = new SpooledMessage(envelope, pendingFrom(rcpts, bitmap), attempts);
         return new DecodedMessage(m, b.position(), contentLength);
     }
@@ -191,6 +201,44 @@ final class SpoolRecords {
             throw new IllegalArgumentException(b.remaining() + " stray bytes after a state record");
         }
         return new DecodedState(id, attempts, n, bitmap);
+    }
+
+    // ---- DSN block (RFC 3461 parameters, issue #14): written only when there are any ----
+
+    private static byte[] dsnBlock(Envelope e) {
+        Dsn d = e.dsn();
+        if (d.isEmpty()) {
+            return new byte[0];
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        writeString(out, d.ret());
+        writeString(out, d.envId());
+        for (int i = 0; i < e.recipients().size(); i++) {
+            writeString(out, d.notifyOf(i));
+            writeString(out, d.orcptOf(i));
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeString(java.io.ByteArrayOutputStream out, String s) {
+        byte[] bytes = s.getBytes(UTF_8);
+        out.write(bytes.length >>> 24);
+        out.write(bytes.length >>> 16);
+        out.write(bytes.length >>> 8);
+        out.write(bytes.length);
+        out.write(bytes, 0, bytes.length);
+    }
+
+    private static Dsn readDsn(ByteBuffer b, int rcptCount) {
+        String ret = readString(b);
+        String envId = readString(b);
+        List<String> notify = new ArrayList<>(rcptCount);
+        List<String> orcpt = new ArrayList<>(rcptCount);
+        for (int i = 0; i < rcptCount; i++) {
+            notify.add(readString(b));
+            orcpt.add(readString(b));
+        }
+        return new Dsn(ret, envId, notify, orcpt);
     }
 
     private static byte[] bitmap(List<String> recipients, Collection<String> pending) {

@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
  * The {@link MessageIngress} the SMTP server talks to: spool first, then dispatch.
  *
  * <p>{@link #admission()} runs on SMTP event loops at every MAIL FROM, so it must be cheap: it
- * reads volatile flags, the dispatcher's queue depths, and a free-disk figure refreshed at most
+ * reads volatile flags, the spool's live count, and a free-disk figure refreshed at most
  * once a second ({@link FileSpool#freeDiskMb()} is itself a cached value, so no syscall here).
+ * The spool bounds what is accepted ({@code spool.maxMessages} undelivered, {@code
+ * spool.minFreeDiskMb}), not the in-memory dispatch window ({@code queueSize}).
  *
  * <p>{@link #accept} never drops: the message is dispatched on the spool's thread once it is
- * durable; when the queues are full the {@link Dispatcher} parks it in its overflow list.
+ * durable; when the window is full the {@link Dispatcher} keeps it on its waiting list.
  */
 public final class SpoolingIngress implements MessageIngress {
 
@@ -25,6 +27,7 @@ public final class SpoolingIngress implements MessageIngress {
     private final Spool spool;
     private final Dispatcher dispatcher;
     private final long minFreeDiskMb;
+    private final int maxMessages;
     private volatile boolean shutdown;
     // a benign race: two loops may both refresh in the same second
     private volatile long freeDiskMb;
@@ -34,6 +37,7 @@ public final class SpoolingIngress implements MessageIngress {
         this.spool = spool;
         this.dispatcher = dispatcher;
         this.minFreeDiskMb = config.minFreeDiskMb();
+        this.maxMessages = config.maxMessages();
         this.freeDiskMb = spool.freeDiskMb();
         this.diskCheckedAt = System.nanoTime();
         // metrics: appends, fsyncs and the live gauge are counted by the spool itself
@@ -47,7 +51,7 @@ public final class SpoolingIngress implements MessageIngress {
         if (freeDiskMb() < minFreeDiskMb) {
             return Admission.DISK_LOW;
         }
-        if (!dispatcher.hasCapacity()) {
+        if (spool.liveCount() >= maxMessages) {
             return Admission.QUEUE_FULL;
         }
         return Admission.OK;

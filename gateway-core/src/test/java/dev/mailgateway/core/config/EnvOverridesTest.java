@@ -58,7 +58,7 @@ class EnvOverridesTest {
         // Objects are not keys, their leaves are.
         assertThat(names).doesNotContainKeys("rateLimits", "security", "retry", "limits", "spool", "tls",
                 "smtp", "relay", "admin");
-        assertThat(names.keySet()).startsWith("smtpHost", "smtpPort").endsWith("admin.token");
+        assertThat(names.keySet()).startsWith("smtpHost", "smtpPort").endsWith("admin.token", "forwardTlsLevel", "forwardTlsCaFile");
         // Count the leaves of the defaults tree independently.
         int leaves = countLeaves(ConfigLoader.MAPPER.valueToTree(GatewayConfig.defaults()));
         assertThat(names).hasSize(leaves);

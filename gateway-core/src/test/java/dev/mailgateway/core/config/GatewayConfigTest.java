@@ -63,7 +63,7 @@ class GatewayConfigTest {
 
     @Test
     void protocolAndRelayDefaults() {
-        assertThat(D.smtp()).isEqualTo(new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30));
+        assertThat(D.smtp()).isEqualTo(new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30, false, 0));
         assertThat(D.smtp().rejectBareLineFeed()).isFalse();
         assertThat(D.relay()).isEqualTo(new RelayConfig(30_000, 300, 300, 600, 4, 60, 60));
     }

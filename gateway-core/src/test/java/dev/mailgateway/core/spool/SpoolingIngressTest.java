@@ -56,9 +56,32 @@ class SpoolingIngressTest {
     }
 
     @Test
-    void fullQueuesAnswerQueueFullAtAdmissionButNothingAcceptedIsDropped() throws Exception {
-        SpoolConfig config = new SpoolConfig(true, 0);
-        Dispatcher dispatcher = new Dispatcher(1, 2);
+    void aFullDispatchWindowDoesNotRefuseMailThatWaitsOldestFirst() throws Exception {
+        SpoolConfig config = new SpoolConfig(true, 0, 1_000);
+        Dispatcher dispatcher = new Dispatcher(1, 2); // queueSize 2: the in-memory window
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
+        List<QueueId> accepted = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            assertThat(ingress.admission()).isEqualTo(Admission.OK);
+            QueueId id = ids.next();
+            accepted.add(ingress.accept(envelope(id, "r@example.com"), content(id)).get(10, TimeUnit.SECONDS));
+        }
+        assertThat(dispatcher.depth()).isEqualTo(2);
+        assertThat(dispatcher.overflowSize()).isEqualTo(4);
+
+        List<QueueId> polled = new ArrayList<>();
+        SpooledMessage m;
+        for (int i = 0; i < 10 && (m = dispatcher.queue(0).poll()) != null; i++) {
+            polled.add(m.id()); // each poll lets the oldest waiting message into the window
+        }
+        assertThat(polled).containsExactlyElementsOf(accepted);
+        assertThat(dispatcher.overflowSize()).isZero();
+    }
+
+    @Test
+    void spoolMaxMessagesUndeliveredAnswersQueueFullUntilOutcomesFreeRoom() throws Exception {
+        SpoolConfig config = new SpoolConfig(true, 0, 2); // spool.maxMessages 2
+        Dispatcher dispatcher = new Dispatcher(1, 1);
         SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
         List<QueueId> accepted = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -67,19 +90,20 @@ class SpoolingIngressTest {
         }
         assertThat(ingress.admission()).isEqualTo(Admission.QUEUE_FULL);
 
-        // a transaction already past MAIL FROM when the queues filled is still accepted
+        // a transaction already past MAIL FROM when the bound was reached is still accepted
         QueueId inFlight = ids.next();
         accepted.add(ingress.accept(envelope(inFlight, "r@example.com"), content(inFlight)).get(10, TimeUnit.SECONDS));
-        assertThat(dispatcher.overflowSize()).isEqualTo(1);
+        assertThat(dispatcher.overflowSize()).isEqualTo(2);
         assertThat(ingress.admission()).isEqualTo(Admission.QUEUE_FULL);
 
-        List<QueueId> delivered = new ArrayList<>();
         SpooledMessage m;
         for (int i = 0; i < 10 && (m = dispatcher.queue(0).poll()) != null; i++) {
-            delivered.add(m.id()); // each poll refills a slot from the overflow list
+            assertThat(m.id()).isEqualTo(accepted.get(i));
+            spool.recordOutcomes(m.id(), 1, List.of(new dev.mailgateway.core.model.RecipientOutcome(
+                    "r@example.com", dev.mailgateway.core.model.DeliveryStatus.DELIVERED, "250 ok")))
+                    .get(10, TimeUnit.SECONDS);
         }
-        assertThat(delivered).containsExactlyInAnyOrderElementsOf(accepted);
-        assertThat(dispatcher.overflowSize()).isZero();
+        assertThat(spool.liveCount()).isZero();
         assertThat(ingress.admission()).isEqualTo(Admission.OK);
     }
 

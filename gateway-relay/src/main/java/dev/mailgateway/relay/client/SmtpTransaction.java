@@ -28,7 +28,7 @@ public final class SmtpTransaction {
 
     private final UpstreamConnection conn;
     private final Envelope envelope;
-    private final byte[] content;
+    private byte[] content; // replaced by its 7-bit conversion for an upstream without 8BITMIME
     private final List<String> rcpts;
     private final boolean rsetFirst;
     private final long commandMs;
@@ -87,6 +87,15 @@ public final class SmtpTransaction {
     private String refusal() {
         UpstreamCapabilities caps = conn.capabilities();
         String addr = conn.provider().address();
+        if (!caps.eightBitMime() && !caps.smtpUtf8() && DotStuffing.hasEightBit(content)) {
+            try { // RFC 6152 3: convert 8bit MIME parts to quoted-printable rather than refuse
+                content = dev.mailgateway.relay.mime.EightBitDowngrade.convert(content);
+            } catch (dev.mailgateway.relay.mime.EightBitDowngrade.DowngradeException e) {
+                return "554 5.6.3 " + addr + " does not support 8BITMIME and the message's 8-bit "
+                        + "content cannot be converted (" + e.getMessage() + "); not sent rather than "
+                        + "corrupted (RFC 6152 3)";
+            }
+        }
         if (caps.size() && caps.maxSize() > 0 && content.length > caps.maxSize()) {
             return "552 5.3.4 message of " + content.length + " bytes exceeds the SIZE limit "
                     + caps.maxSize() + " of " + addr;
@@ -95,10 +104,6 @@ public final class SmtpTransaction {
         if (utf8 && !caps.smtpUtf8()) {
             return "553 5.6.7 " + addr + " does not support SMTPUTF8, needed for this message's "
                     + "internationalized addresses (RFC 6531 3.4)";
-        }
-        if (!caps.eightBitMime() && !caps.smtpUtf8() && (envelope.eightBit() || DotStuffing.hasEightBit(content))) {
-            return "554 5.6.3 " + addr + " does not support 8BITMIME and the message has 8-bit "
-                    + "content; not sent rather than corrupted (RFC 6152 3)";
         }
         return null;
     }
@@ -109,12 +114,13 @@ public final class SmtpTransaction {
         if (caps.size()) {
             sb.append(" SIZE=").append(content.length);
         }
-        if (caps.eightBitMime() && (envelope.eightBit() || envelope.smtpUtf8())) {
+        if (caps.eightBitMime() && (envelope.eightBit() || envelope.smtpUtf8())) { // (converted content stays 7-bit)
             sb.append(" BODY=8BITMIME");
         }
         if (caps.smtpUtf8() && envelope.smtpUtf8()) {
             sb.append(" SMTPUTF8");
         }
+        DsnParameters.appendMail(sb, envelope, caps);
         return sb.toString();
     }
 
@@ -128,7 +134,7 @@ public final class SmtpTransaction {
         }
         UpstreamConnection.appendLine(out, mailCommand());
         for (String r : rcpts) {
-            UpstreamConnection.appendLine(out, "RCPT TO:<" + r + ">");
+            UpstreamConnection.appendLine(out, "RCPT TO:<" + r + ">" + DsnParameters.rcpt(envelope, r, conn.capabilities()));
         }
         UpstreamConnection.appendLine(out, "DATA"); // DATA may end a group (RFC 2920 3.1)
         int expected = (rsetFirst ? 1 : 0) + 1 + n + 1;
@@ -191,7 +197,8 @@ public final class SmtpTransaction {
             data();
             return;
         }
-        conn.command("RCPT TO:<" + rcpts.get(index) + ">", commandMs).addListener((Future<List<SmtpResponse>> f) -> {
+        conn.command("RCPT TO:<" + rcpts.get(index) + ">"
+                + DsnParameters.rcpt(envelope, rcpts.get(index), conn.capabilities()), commandMs).addListener((Future<List<SmtpResponse>> f) -> {
             if (!f.isSuccess()) {
                 finishAll(DeliveryStatus.DEFERRED, "451 4.4.2 " + f.cause().getMessage(), false);
                 return;

@@ -9,10 +9,17 @@ import java.util.Locale;
  *
  * @param esmtp      false when only HELO worked (no extensions at all)
  * @param maxSize    the SIZE limit (RFC 1870), 0 when not declared or unlimited
+ * @param dsn        DSN (RFC 3461) offered: NOTIFY/ORCPT/RET/ENVID may be passed on
  */
 public record UpstreamCapabilities(
         boolean esmtp, boolean pipelining, boolean startTls, boolean eightBitMime,
-        boolean smtpUtf8, boolean size, long maxSize, boolean authPlain, boolean authLogin) {
+        boolean smtpUtf8, boolean size, long maxSize, boolean authPlain, boolean authLogin, boolean dsn) {
+
+    /** Without DSN. */
+    public UpstreamCapabilities(boolean esmtp, boolean pipelining, boolean startTls, boolean eightBitMime,
+            boolean smtpUtf8, boolean size, long maxSize, boolean authPlain, boolean authLogin) {
+        this(esmtp, pipelining, startTls, eightBitMime, smtpUtf8, size, maxSize, authPlain, authLogin, false);
+    }
 
     /** After HELO: nothing. */
     public static final UpstreamCapabilities NONE =
@@ -28,6 +35,7 @@ public record UpstreamCapabilities(
         long maxSize = 0;
         boolean plain = false;
         boolean login = false;
+        boolean dsn = false;
         List<CharSequence> lines = ehlo.details();
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i).toString().trim().toUpperCase(Locale.ROOT);
@@ -37,6 +45,7 @@ public record UpstreamCapabilities(
                 case "STARTTLS" -> startTls = true;
                 case "8BITMIME" -> eightBit = true;
                 case "SMTPUTF8" -> utf8 = true;
+                case "DSN" -> dsn = true;
                 case "SIZE" -> {
                     size = true;
                     if (words.length > 1) {
@@ -59,6 +68,6 @@ public record UpstreamCapabilities(
             }
         }
         return new UpstreamCapabilities(true, pipelining, startTls, eightBit, utf8, size, maxSize,
-                plain, login);
+                plain, login, dsn);
     }
 }

@@ -29,6 +29,7 @@ public final class Delivery {
     private String relay = "none";
     private Runnable abortHook;
     private boolean finished;
+    private boolean countsAsAttempt = true;
 
     public Delivery(SpooledMessage message, byte[] content, EventLoop loop) {
         this.message = message;
@@ -55,6 +56,19 @@ public final class Delivery {
     /** This attempt's number, 1-based. */
     public int attempt() {
         return attempt;
+    }
+
+    /**
+     * False while the attempt has not talked to any upstream about this message (every provider
+     * down or unreachable): such an attempt does not count against {@code retry.maxAttempts}.
+     * The SMTP transport clears it at the start and sets it once it holds a connection.
+     */
+    public boolean countsAsAttempt() {
+        return countsAsAttempt;
+    }
+
+    public void countsAsAttempt(boolean counts) {
+        this.countsAsAttempt = counts;
     }
 
     public boolean isFinished() {

@@ -16,6 +16,24 @@ public interface DeliveryTransport {
     /** How many deliveries this transport should run at once on one worker. */
     int maxConcurrent();
 
+    /**
+     * False while nothing can be delivered to (every upstream provider down): the worker stops
+     * polling and holds what it has until {@link #onReady} fires. Loop only. Always true for
+     * local delivery.
+     */
+    default boolean ready() {
+        return true;
+    }
+
+    /** Registers a task run (any thread) whenever the transport may have become ready again. */
+    default void onReady(Runnable listener) {
+    }
+
+    /** Why {@link #ready()} is false, for the deferral reason. */
+    default String notReadyReason() {
+        return "not ready";
+    }
+
     /** Open connections (any thread, for gauges); 0 for local delivery. */
     default int openConnections() {
         return 0;

@@ -19,6 +19,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * run at once; at that cap the worker stops polling (the queue stays AWAKE, so producers do not
  * wake it) and resumes when a delivery ends. A message waiting for its retry holds no queue slot:
  * it is a loop timer that re-dispatches it.
+ *
+ * <p>Outages: while the transport is not {@link DeliveryTransport#ready() ready} (every provider
+ * down) the worker stops polling; messages whose attempt never reached an upstream wait in its
+ * {@code waitingForProvider} list without using an attempt (logged once each). When a probe
+ * brings a provider back ({@link DeliveryTransport#onReady}) the worker resumes at once, those
+ * first. Meanwhile, once a second, messages older than {@code retry.maxAgeSec} at the head of
+ * the queue or in that list go to the failed store.
  */
 public final class RelayWorker {
 
@@ -64,6 +72,11 @@ public final class RelayWorker {
     // loop only
     private final Set<Delivery> inFlight = new HashSet<>();
     private final Set<ScheduledFuture<?>> retryTimers = new HashSet<>();
+    /** Messages whose attempt reached no upstream, held until a provider is up again. */
+    private final ArrayDeque<SpooledMessage> waitingForProvider = new ArrayDeque<>();
+    private boolean paused; // not polling: no provider is up
+    private ScheduledFuture<?> expiryTimer;
+    private volatile int waitingGauge;
     private int reading; // content reads in progress (hold a slot)
     private int finishing; // attempts being stored/journalled
     private boolean atCapacity;
@@ -87,6 +100,7 @@ public final class RelayWorker {
         this.retryWaiting = retryWaiting;
         this.clock = clock;
         this.partlyFailed = partlyFailed;
+        transport.onReady(() -> loop.execute(this::transportReady));
     }
 
     public EventLoop loop() {
@@ -108,7 +122,20 @@ public final class RelayWorker {
                 atCapacity = true; // stay AWAKE: resumed by deliveryEnded
                 return;
             }
-            SpooledMessage m = queue.poll();
+            if (!transport.ready()) {
+                pause(); // stay AWAKE: resumed by transportReady
+                return;
+            }
+            if (paused) {
+                unpause();
+            }
+            SpooledMessage m = waitingForProvider.pollFirst();
+            if (m != null) {
+                updateWaitingGauge();
+                start(m);
+                continue;
+            }
+            m = queue.poll();
             if (m == null) {
                 atCapacity = false;
                 if (queue.parkIfEmpty()) {
@@ -136,8 +163,16 @@ public final class RelayWorker {
     }
 
     private void deliver(SpooledMessage m, byte[] content) {
+        deliver(m, content, null);
+    }
+
+    /** With {@code expiredReason} non-null the transport is not called: the message has expired. */
+    private void deliver(SpooledMessage m, byte[] content, String expiredReason) {
         Delivery d = new Delivery(m, content, loop);
         inFlight.add(d);
+        if (expiredReason != null) {
+            d.countsAsAttempt(false);
+        }
         int timeoutSec = config.current().processingTimeout();
         ScheduledFuture<?> timeout = loop.schedule(() -> d.abort("451 4.4.7 processing timeout of "
                 + timeoutSec + "s exceeded"), timeoutSec, TimeUnit.SECONDS);
@@ -149,6 +184,10 @@ public final class RelayWorker {
             }
             slotFreed();
         });
+        if (expiredReason != null) {
+            d.complete(expiredReason);
+            return;
+        }
         try {
             transport.deliver(d);
         } catch (RuntimeException e) {
@@ -169,16 +208,27 @@ public final class RelayWorker {
         GatewayConfig cfg = config.current();
         RetryConfig retry = cfg.retry();
         SpooledMessage m = d.message();
-        int attempt = d.attempt();
+        boolean counted = d.countsAsAttempt();
+        long ageSec = Duration.between(m.envelope().receivedAt(), clock.instant()).toSeconds();
+        boolean expired = ageSec >= retry.maxAgeSec();
+        if (!counted && !expired && !stopping) {
+            notAttempted(d, cfg);
+            return;
+        }
+        // an attempt that reached no upstream keeps the count it had (journalled as such)
+        int attempt = counted ? d.attempt() : m.attempts();
         List<RecipientOutcome> outcomes = d.outcomes();
-        boolean exhausted = attempt >= retry.maxAttempts();
+        boolean exhausted = expired || attempt >= retry.maxAttempts();
+        String gaveUp = expired
+                ? " (gave up: undelivered for " + ageSec + " s, over retry.maxAgeSec " + retry.maxAgeSec()
+                        + " s, after " + attempt + " attempt(s))"
+                : " (gave up after " + attempt + " attempts)";
         List<RecipientOutcome> journal = new ArrayList<>(outcomes.size());
         List<String> failed = null;
         String lastError = null;
         for (RecipientOutcome o : outcomes) {
             if (o.status() == DeliveryStatus.DEFERRED && exhausted) {
-                o = new RecipientOutcome(o.recipient(), DeliveryStatus.FAILED,
-                        o.reply() + " (gave up after " + attempt + " attempts)");
+                o = new RecipientOutcome(o.recipient(), DeliveryStatus.FAILED, o.reply() + gaveUp);
             }
             if (o.status() == DeliveryStatus.FAILED) {
                 if (failed == null) {
@@ -191,7 +241,7 @@ public final class RelayWorker {
         }
         finishing++;
         if (failed == null) {
-            journal(d, journal, false);
+            journal(d, attempt, journal, false);
             return;
         }
         Instant now = clock.instant();
@@ -207,24 +257,52 @@ public final class RelayWorker {
                     kept.add(o.status() == DeliveryStatus.FAILED
                             ? new RecipientOutcome(o.recipient(), DeliveryStatus.DEFERRED, o.reply()) : o);
                 }
-                journal(d, kept, false);
+                journal(d, attempt, kept, false);
             } else {
-                journal(d, journal, true);
+                journal(d, attempt, journal, true);
             }
         }));
     }
 
-    private void journal(Delivery d, List<RecipientOutcome> outcomes, boolean stored) {
+    private void journal(Delivery d, int attempt, List<RecipientOutcome> outcomes, boolean stored) {
         SpooledMessage m = d.message();
-        spool.recordOutcomes(m.id(), d.attempt(), outcomes).whenComplete((v, err) -> loop.execute(() -> {
+        spool.recordOutcomes(m.id(), attempt, outcomes).whenComplete((v, err) -> loop.execute(() -> {
             if (err != null) {
-                log.error("{} cannot journal the outcome of attempt {}: {}", m.id(), d.attempt(), err.toString());
+                log.error("{} cannot journal the outcome of attempt {}: {}", m.id(), attempt, err.toString());
             }
-            finished(d, outcomes, stored);
+            finished(d, attempt, outcomes, stored);
         }));
     }
 
-    private void finished(Delivery d, List<RecipientOutcome> outcomes, boolean stored) {
+    /**
+     * The attempt reached no upstream: nothing is journalled (the spool keeps the attempt
+     * count), no attempt is used. With every provider down the message waits for one to come
+     * back (logged once: the worker holds it until then); otherwise (e.g. the processing timeout
+     * hit while connecting) it is retried after the back-off of its current attempt count.
+     */
+    private void notAttempted(Delivery d, GatewayConfig cfg) {
+        SpooledMessage m = d.message();
+        List<RecipientOutcome> outcomes = d.outcomes();
+        if (!transport.ready()) {
+            List<RecipientOutcome> logged = new ArrayList<>(outcomes.size());
+            for (RecipientOutcome o : outcomes) {
+                logged.add(new RecipientOutcome(o.recipient(), o.status(),
+                        o.reply() + " (not counted as an attempt; waiting for a provider)"));
+            }
+            OutcomeLog.log(m, d.content(), d.attempt(), d.relay(), logged, cfg.security().logAllEmails(),
+                    clock.instant());
+            waitingForProvider.addLast(m);
+            updateWaitingGauge();
+            pause();
+            return;
+        }
+        metrics.emailsDeferred.inc();
+        OutcomeLog.log(m, d.content(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(),
+                clock.instant());
+        scheduleRetry(m, cfg.retry().delayAfterAttempt(Math.max(1, m.attempts())));
+    }
+
+    private void finished(Delivery d, int attempt, List<RecipientOutcome> outcomes, boolean stored) {
         GatewayConfig cfg = config.current();
         SpooledMessage m = d.message();
         int delivered = 0;
@@ -262,7 +340,7 @@ public final class RelayWorker {
         }
         OutcomeLog.log(m, d.content(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
         if (deferred != null && !stopping) {
-            scheduleRetry(m.afterAttempt(deferred), cfg.retry().delayAfterAttempt(d.attempt()));
+            scheduleRetry(new SpooledMessage(m.envelope(), deferred, attempt), cfg.retry().delayAfterAttempt(attempt));
         }
         finishing--;
         checkStopped();
@@ -285,10 +363,111 @@ public final class RelayWorker {
                 next.pendingRecipients().size());
     }
 
+    /** Stops polling, holds what it has: nothing is up. Expired messages are checked every second. */
+    private void pause() {
+        if (!paused) {
+            paused = true;
+            log.debug("relay worker {} paused: {}", index, transport.notReadyReason());
+        }
+        if (expiryTimer == null && !stopping) {
+            expiryTimer = loop.scheduleWithFixedDelay(this::expireWaiting, 1, 1, TimeUnit.SECONDS);
+        }
+        if (transport.ready()) {
+            loop.execute(this::transportReady); // came back between our check and now
+        }
+    }
+
+    /** A provider came up (a probe succeeded): resume, messages waiting for a provider first. Loop only. */
+    private void transportReady() {
+        if (stopping || !transport.ready() || (!paused && waitingForProvider.isEmpty())) {
+            return;
+        }
+        unpause();
+        atCapacity = false;
+        drain();
+    }
+
+    private void unpause() {
+        paused = false;
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+            expiryTimer = null;
+        }
+        updateWaitingGauge();
+    }
+
+    /** While paused: messages past {@code retry.maxAgeSec} go to the failed store, oldest first. */
+    private void expireWaiting() {
+        if (stopping || (!paused && waitingForProvider.isEmpty())) {
+            return;
+        }
+        if (transport.ready()) {
+            transportReady(); // e.g. a reload added a provider that is up: no probe will say so
+            return;
+        }
+        long maxAgeSec = config.current().retry().maxAgeSec();
+        Instant now = clock.instant();
+        int max = Math.max(1, transport.maxConcurrent());
+        java.util.Iterator<SpooledMessage> it = waitingForProvider.iterator();
+        while (it.hasNext() && inFlight.size() + reading < max) {
+            SpooledMessage m = it.next();
+            if (expired(m, now, maxAgeSec)) {
+                it.remove();
+                expire(m);
+            }
+        }
+        if (paused) {
+            SpooledMessage head;
+            while (inFlight.size() + reading < max && (head = queue.peek()) != null
+                    && expired(head, now, maxAgeSec)) {
+                expire(queue.poll());
+            }
+        }
+        updateWaitingGauge();
+    }
+
+    private static boolean expired(SpooledMessage m, Instant now, long maxAgeSec) {
+        return Duration.between(m.envelope().receivedAt(), now).toSeconds() >= maxAgeSec;
+    }
+
+    private void expire(SpooledMessage m) {
+        String reason = "451 4.4.1 no upstream available: " + transport.notReadyReason();
+        reading++;
+        spool.readContent(m.id()).whenComplete((bytes, err) -> loop.execute(() -> {
+            reading--;
+            if (err != null || abandoned) {
+                if (err != null) {
+                    log.warn("{} cannot read its content from the spool, leaving it there: {}", m.id(), err.toString());
+                }
+                slotFreed();
+                return;
+            }
+            deliver(m, bytes, reason);
+        }));
+    }
+
+    private void updateWaitingGauge() {
+        waitingGauge = waitingForProvider.size() + (paused ? queue.size() : 0);
+    }
+
+    /**
+     * Messages this worker holds back because no provider is up: those whose attempt reached
+     * none, plus (while paused) those in its queue. Any thread.
+     */
+    public int waitingForProvider() {
+        return waitingGauge;
+    }
+
     /** Stops polling; the promise completes when in-flight attempts are done. Loop only. */
     public void stop(Promise<Void> whenIdle) {
         stopping = true;
         stopped = whenIdle;
+        waitingForProvider.clear(); // still in the spool: recovered at the next start
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+            expiryTimer = null;
+        }
+        updateWaitingGauge();
         for (ScheduledFuture<?> t : retryTimers) {
             if (t.cancel(false)) {
                 retryWaiting.decrementAndGet();

@@ -80,7 +80,25 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     @Override
     public void deliver(Delivery delivery) {
         GatewayConfig cfg = config.current();
+        delivery.countsAsAttempt(false); // until an upstream is actually talked to (transact)
         new MessageRun(delivery, cfg).batch(0);
+    }
+
+    /** False while every configured provider's breaker is open (the worker then holds its mail). */
+    @Override
+    public boolean ready() {
+        return health.anyUp(providers(config.current()));
+    }
+
+    @Override
+    public void onReady(Runnable listener) {
+        health.onUp(listener);
+    }
+
+    @Override
+    public String notReadyReason() {
+        List<String> problems = health.problemsIfAllDown(providers(config.current()));
+        return problems.isEmpty() ? "every provider is in its back-off period" : problems.get(0);
     }
 
     /** The batches of one delivery, run one after another. */
@@ -138,7 +156,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
                     Throwable cause = f.cause();
                     if (cause instanceof UpstreamException ue && ue.kind().isProviderFault()) {
                         lastProviderError = ue.getMessage();
-                        health.markDown(provider, rc.providerBackoffSec(), ue.getMessage());
+                        health.markDown(provider, ue.getMessage());
                         if (!d.isFinished()) {
                             attempt(index, providerIndex + 1, freshRetries);
                         }
@@ -158,6 +176,8 @@ public final class SmtpRelayTransport implements DeliveryTransport {
 
         void transact(int index, int providerIndex, int freshRetries, UpstreamPool pool, UpstreamConnection conn) {
             List<String> rcpts = recipientsOf(index);
+            boolean countedBefore = d.countsAsAttempt();
+            d.countsAsAttempt(true); // connected: from here on the attempt is about this message
             d.onAbort(conn::close);
             d.relay(pool.address());
             long start = System.nanoTime();
@@ -174,6 +194,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
                         }
                         d.onAbort(null);
                         if (r.retryFresh()) {
+                            d.countsAsAttempt(countedBefore); // a dead pooled connection says nothing about the message
                             // the upstream closed the pooled connection between uses: not the message's fault
                             log.debug("{} pooled connection to {} was dead, retrying batch on another",
                                     d.message().id(), pool.provider().address());
@@ -265,7 +286,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private Timer latencyTimer(UpstreamPool pool) {
         Timer t = latency.get(pool);
         if (t == null) {
-            t = metrics.timer("relay.provider." + pool.address().replaceAll("[^A-Za-z0-9]", "_") + ".latency");
+            t = metrics.providerLatency(pool.address()); // Prometheus: a provider="host:port" label
             latency.put(pool, t);
         }
         return t;

@@ -61,6 +61,10 @@ public final class SmtpReplies {
     // 5xx
     public static final SmtpReply UNKNOWN_COMMAND = SmtpReply.of(500, "5.5.1", "Command unrecognized");
     public static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Line too long");
+    public static final SmtpReply BARE_LF_COMMAND = SmtpReply.of(500, "5.5.2",
+            "Bare LF in command line: end commands with CRLF");
+    public static final SmtpReply HELO_NEEDS_DOMAIN = SmtpReply.of(501, "5.5.4",
+            "Syntax: HELO domain or address literal");
     public static final SmtpReply SYNTAX_ERROR = SmtpReply.of(501, "5.5.4", "Syntax error in parameters");
     public static final SmtpReply EHLO_NEEDS_DOMAIN = SmtpReply.of(501, "5.5.4",
             "Syntax: EHLO domain or address literal");

@@ -19,8 +19,8 @@ import java.util.List;
  *
  * <p>Traps this class exists to avoid:
  * <ul>
- *   <li>Only CRLF ends a line. Accepting a lone LF (as {@code LineBasedFrameDecoder} does) lets
- *       {@code <LF>.<LF>} end DATA early and smuggle a second message (CVE-2023-51764). The end
+ *   <li>Only CRLF ends a DATA line. Accepting a lone LF there (as {@code LineBasedFrameDecoder}
+ *       does) lets {@code <LF>.<LF>} end DATA early and smuggle a second message (CVE-2023-51764). The end
  *       of data is recognised only as {@code <CRLF>.<CRLF>}; {@code <LF>.<LF>},
  *       {@code <LF>.<CRLF>}, {@code <CR>.<CR>} are content.
  *   <li>An over-long line is discarded as it streams (state {@code DISCARD_LINE}); the decoder
@@ -49,11 +49,11 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     public static final int PAUSED_BUFFER_LIMIT = 64 * 1024;
 
     private final int maxLineLength;
+    private final boolean rejectBareLfCommands;
 
     private ChannelHandlerContext ctx;
     private State state = State.COMMAND_LINE;
     private boolean paused;
-    private boolean discardSawCr;
 
     // DATA state: allocated at startData, dropped at the end, so an idle connection holds nothing.
     private byte[] body;
@@ -68,10 +68,21 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     /** @param maxLineLength longest command line in octets including CRLF (RFC 5321 4.5.3.1.4) */
     public SmtpServerDecoder(int maxLineLength) {
+        this(maxLineLength, false);
+    }
+
+    /**
+     * @param maxLineLength        longest command line in octets including CRLF (RFC 5321 4.5.3.1.4)
+     * @param rejectBareLfCommands true: a command line ended by a bare LF is answered at once with
+     *                             {@link SmtpDecodeError#BARE_LF_COMMAND}; false: a bare LF ends a
+     *                             command line like CRLF (as Postfix does). DATA is not affected.
+     */
+    public SmtpServerDecoder(int maxLineLength, boolean rejectBareLfCommands) {
         if (maxLineLength < 3) {
             throw new IllegalArgumentException("maxLineLength must be >= 3, got " + maxLineLength);
         }
         this.maxLineLength = maxLineLength;
+        this.rejectBareLfCommands = rejectBareLfCommands;
     }
 
     /**
@@ -210,50 +221,42 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         int end = in.writerIndex();
         int searchEnd = Math.min(end, start + maxLineLength);
-        int from = start;
-        while (from < searchEnd) {
-            int lf = in.indexOf(from, searchEnd, LF_BYTE);
-            if (lf < 0) {
-                break;
-            }
-            if (lf > start && in.getByte(lf - 1) == CR_BYTE) {
-                int len = lf - 1 - start;
-                String line = in.toString(start, len, StandardCharsets.UTF_8);
+        if (start < searchEnd) {
+            int lf = in.indexOf(start, searchEnd, LF_BYTE);
+            if (lf >= 0) {
+                boolean crlf = lf > start && in.getByte(lf - 1) == CR_BYTE;
                 in.readerIndex(lf + 1);
-                out.add(state == State.AUTH_LINE ? new SmtpAuthResponse(line) : new SmtpCommandLine(line));
+                if (!crlf && rejectBareLfCommands) {
+                    // RFC 5321 2.3.8 allows only CRLF: answer at once rather than wait for one.
+                    out.add(SmtpDecodeError.BARE_LF_COMMAND);
+                } else {
+                    // A bare LF ends a command line too (Postfix does the same; DATA keeps its policy).
+                    String line = in.toString(start, lf - start - (crlf ? 1 : 0), StandardCharsets.UTF_8);
+                    out.add(state == State.AUTH_LINE ? new SmtpAuthResponse(line) : new SmtpCommandLine(line));
+                }
                 state = State.COMMAND_LINE;
                 return false;
             }
-            from = lf + 1; // a bare LF is not a line end (RFC 5321 2.3.8)
         }
         if (end - start >= maxLineLength) {
-            discardSawCr = false;
             state = State.DISCARD_LINE;
             return true;
         }
         return false;
     }
 
-    /** Drops an over-long line up to and including its CRLF, then emits LINE_TOO_LONG. */
+    /** Drops an over-long line up to and including its LF, then emits LINE_TOO_LONG. */
     private void decodeDiscardLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
         int end = in.writerIndex();
-        int from = start;
-        while (from < end) {
-            int lf = in.indexOf(from, end, LF_BYTE);
-            if (lf < 0) {
-                break;
-            }
-            boolean crBefore = lf > start ? in.getByte(lf - 1) == CR_BYTE : discardSawCr;
-            if (crBefore) {
-                in.readerIndex(lf + 1);
-                state = State.COMMAND_LINE;
-                out.add(SmtpDecodeError.LINE_TOO_LONG);
-                return;
-            }
-            from = lf + 1;
+        int lf = in.indexOf(start, end, LF_BYTE);
+        if (lf >= 0) {
+            // Any LF ends the over-long line: bare LF ends command lines too (see decodeLine).
+            in.readerIndex(lf + 1);
+            state = State.COMMAND_LINE;
+            out.add(SmtpDecodeError.LINE_TOO_LONG);
+            return;
         }
-        discardSawCr = in.getByte(end - 1) == CR_BYTE;
         in.readerIndex(end);
     }
 

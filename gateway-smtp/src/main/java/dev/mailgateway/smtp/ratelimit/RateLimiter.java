@@ -33,17 +33,24 @@ public final class RateLimiter {
 
     /** A slot held from MAIL FROM until the transaction ends; commit or release exactly once. */
     public static final class Reservation {
-        static final Reservation NONE = new Reservation(null, null, Verdict.ALLOWED);
+        static final Reservation NONE = new Reservation(Verdict.ALLOWED, null);
 
-        private final RateLimiter limiter;
-        private final Counters sender;
+        /** What commit ({@code true}) or release ({@code false}) does. */
+        interface Settle {
+            void settle(boolean accepted);
+        }
+
         private final Verdict verdict;
+        private final Settle settle;
         private boolean done;
 
-        private Reservation(RateLimiter limiter, Counters sender, Verdict verdict) {
-            this.limiter = limiter;
-            this.sender = sender;
+        Reservation(Verdict verdict, Settle settle) {
             this.verdict = verdict;
+            this.settle = settle;
+        }
+
+        static Reservation refused(Verdict verdict) {
+            return new Reservation(verdict, null);
         }
 
         public Verdict verdict() {
@@ -56,17 +63,17 @@ public final class RateLimiter {
 
         /** The message was accepted: it now counts against every window. */
         public void commit() {
-            if (limiter != null && !done) {
+            if (settle != null && !done) {
                 done = true;
-                limiter.settle(sender, true);
+                settle.settle(true);
             }
         }
 
         /** The transaction ended without an accepted message: free the slot. */
         public void release() {
-            if (limiter != null && !done) {
+            if (settle != null && !done) {
                 done = true;
-                limiter.settle(sender, false);
+                settle.settle(false);
             }
         }
     }
@@ -158,13 +165,13 @@ public final class RateLimiter {
             synchronized (global) {
                 Verdict v = evaluate(c, s, now);
                 if (!v.allowed()) {
-                    return new Reservation(null, null, v);
+                    return Reservation.refused(v);
                 }
                 s.inFlight++;
                 global.inFlight++;
             }
         }
-        return new Reservation(this, s, Verdict.ALLOWED);
+        return new Reservation(Verdict.ALLOWED, accepted -> settle(s, accepted));
     }
 
     private void settle(Counters s, boolean accepted) {

@@ -81,6 +81,14 @@ final class SmtpAuthCommand {
             return;
         }
         byte[] password = step.password();
+        if (h.session.ip != null && h.server.authFailures.isBlocked(h.session.ip, step.user())) {
+            // this user name from this address is blocked: no verdict on the password at all
+            Arrays.fill(password, (byte) 0);
+            log.info("{} authentication refused for user {} from {}: too many failures (smtp.maxAuthFailures)",
+                    h.session.id, step.user().replace("\0", ""), h.session.ipText);
+            h.closeWith(SmtpReplies.TOO_MANY_AUTH_FAILURES);
+            return;
+        }
         boolean ok = h.server.credentials.verify(step.user(), password);
         Arrays.fill(password, (byte) 0);
         if (ok) {
@@ -90,7 +98,7 @@ final class SmtpAuthCommand {
             return;
         }
         h.server.metrics.authFailures.inc();
-        boolean blocked = h.session.ip != null && h.server.authFailures.recordFailure(h.session.ip);
+        boolean blocked = h.session.ip != null && h.server.authFailures.recordFailure(h.session.ip, step.user());
         log.info("{} authentication failed for user {} from {}{}", h.session.id,
                 step.user().replace("\0", ""), h.session.ipText, blocked ? ", too many failures: closing" : "");
         if (blocked) {

@@ -37,6 +37,33 @@ final class SmtpPathParser {
      * @param utf8        SMTPUTF8 was given: non-ASCII allowed
      */
     static Result parse(String s, boolean reversePath, boolean utf8) {
+        return parse(s, reversePath, utf8, true);
+    }
+
+    /**
+     * As {@link #parse(String, boolean, boolean)}; with {@code requireBrackets} false a path
+     * without angle brackets ({@code MAIL FROM:a@b}, accepted by Postfix unless
+     * {@code strict_rfc821_envelopes}) is read up to the next space and validated the same way.
+     */
+    static Result parse(String s, boolean reversePath, boolean utf8, boolean requireBrackets) {
+        int i = 0;
+        while (i < s.length() && s.charAt(i) == ' ') {
+            i++;
+        }
+        if (requireBrackets || i >= s.length() || s.charAt(i) == '<') {
+            return parseBracketed(s, reversePath, utf8);
+        }
+        int space = s.indexOf(' ', i);
+        int j = space < 0 ? s.length() : space;
+        String bare = s.substring(i, j);
+        if (bare.indexOf('<') >= 0 || bare.indexOf('>') >= 0) {
+            return fail("unbalanced angle brackets around the address");
+        }
+        Result r = parseBracketed("<" + bare + ">", reversePath, utf8);
+        return r.ok() ? new Result(r.address(), j, null) : r;
+    }
+
+    private static Result parseBracketed(String s, boolean reversePath, boolean utf8) {
         int i = 0;
         int n = s.length();
         while (i < n && s.charAt(i) == ' ') {

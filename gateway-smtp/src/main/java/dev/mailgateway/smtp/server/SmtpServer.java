@@ -3,6 +3,7 @@ package dev.mailgateway.smtp.server;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.TlsConfig;
+import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.net.NettyTransport;
@@ -48,6 +49,7 @@ public final class SmtpServer {
     private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
     private volatile SmtpServerContext context;
     private volatile Channel serverChannel;
+    private volatile Channel implicitTlsChannel;
 
     public SmtpServer(LiveConfig config, MessageIngress ingress, GatewayMetrics metrics,
             QueueIdGenerator ids, NettyTransport transport, EventLoopGroup bossGroup,
@@ -82,6 +84,7 @@ public final class SmtpServer {
                 .childHandler(new SmtpServerInitializer(context, channels));
         ChannelFuture bind = b.bind(c.smtpHost(), c.smtpPort()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
+            context.rateLimits.close();
             throw new IllegalStateException("cannot listen for SMTP on " + c.smtpHost() + ":"
                     + c.smtpPort() + ": " + bind.cause().getMessage(), bind.cause());
         }
@@ -89,7 +92,39 @@ public final class SmtpServer {
         InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
         log.debug("SMTP listening on {} ({}, TLS {}, host name {})", local, transport.name(),
                 context.sslContext == null ? "off" : "on", context.hostname);
+        if (c.smtp().implicitTlsPort() > 0) {
+            bindImplicitTls(b, c);
+        }
         return local;
+    }
+
+    /**
+     * RFC 8314 implicit TLS ("submissions", port 465): the same server on a second port, every
+     * connection starting with the TLS handshake. Same context, policy and limits.
+     */
+    private void bindImplicitTls(ServerBootstrap plain, GatewayConfig c) {
+        if (context.sslContext == null) {
+            serverChannel.close().awaitUninterruptibly();
+            throw new IllegalStateException("smtp.implicitTlsPort is " + c.smtp().implicitTlsPort()
+                    + " but no certificate is configured: set tls.certFile and tls.keyFile");
+        }
+        ChannelFuture bind = plain.clone()
+                .childHandler(new SmtpServerInitializer(context, channels, true))
+                .bind(c.smtpHost(), c.smtp().implicitTlsPort()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            serverChannel.close().awaitUninterruptibly();
+            throw new IllegalStateException("cannot listen for SMTP with implicit TLS on " + c.smtpHost() + ":"
+                    + c.smtp().implicitTlsPort() + " (smtp.implicitTlsPort): " + bind.cause().getMessage(),
+                    bind.cause());
+        }
+        implicitTlsChannel = bind.channel();
+        log.info("SMTP with implicit TLS (RFC 8314) listening on {}", implicitTlsChannel.localAddress());
+    }
+
+    /** The implicit-TLS listener's address, or null when smtp.implicitTlsPort is 0. */
+    public InetSocketAddress implicitTlsAddress() {
+        Channel ch = implicitTlsChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     /**
@@ -107,6 +142,9 @@ public final class SmtpServer {
         ctx.beginShutdown();
         if (serverChannel != null) {
             serverChannel.close();
+        }
+        if (implicitTlsChannel != null) {
+            implicitTlsChannel.close();
         }
         List<Channel> open = new ArrayList<>(channels);
         for (Channel ch : open) {
@@ -128,10 +166,22 @@ public final class SmtpServer {
             }
         }, Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
         all.whenComplete((v, e) -> {
+            ctx.rateLimits.close(); // the Redis client, if any, once no connection can ask it
             log.info("SMTP server stopped");
             done.complete(null);
         });
         return done;
+    }
+
+    /**
+     * For /health: names Redis while rateLimits.redis is set and Redis cannot be reached
+     * (recovers by itself); nothing with local rate limits or before {@link #start()}.
+     */
+    public HealthCheck healthCheck() {
+        return () -> {
+            SmtpServerContext ctx = context;
+            return ctx == null ? List.of() : ctx.rateLimits.problems();
+        };
     }
 
     /** Connections now open and admitted (refused ones are not counted). */

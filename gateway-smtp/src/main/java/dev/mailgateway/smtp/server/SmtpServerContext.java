@@ -11,6 +11,7 @@ import dev.mailgateway.smtp.auth.CredentialVerifier;
 import dev.mailgateway.smtp.auth.SaslExchange;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.ratelimit.RateLimiter;
+import dev.mailgateway.smtp.ratelimit.RateLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -40,9 +41,12 @@ final class SmtpServerContext {
     final List<Cidr> allowedNetworks;
     final SslContext sslContext;
     final RateLimiter rateLimiter;
+    final RateLimits rateLimits;
     final CredentialVerifier credentials;
     final AuthFailureTracker authFailures;
     final ConnectionLimiter connections;
+    final boolean proxyProtocol;
+    final List<Cidr> proxyTrustedNetworks;
 
     final SmtpReply greeting;
     final SmtpReply heloReply;
@@ -67,11 +71,14 @@ final class SmtpServerContext {
         this.allowLocalOnly = c.security().allowLocalOnly();
         this.allowedNetworks = Cidr.parseAll("security.allowedNetworks", c.security().allowedNetworks());
         this.sslContext = sslContext;
-        this.rateLimiter = new RateLimiter(() -> live.current().rateLimits());
+        this.rateLimits = RateLimits.create(() -> live.current().rateLimits()); // Redis when rateLimits.redis.uri
+        this.rateLimiter = rateLimits.local();
         this.credentials = new CredentialVerifier(live::current);
         this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
                 () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);
         this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
+        this.proxyProtocol = c.smtp().proxyProtocol();
+        this.proxyTrustedNetworks = Cidr.parseAll("smtp.proxyTrustedNetworks", c.smtp().proxyTrustedNetworks());
 
         this.greeting = SmtpReply.plain(220, hostname + " ESMTP ready");
         this.heloReply = SmtpReply.plain(250, hostname);
@@ -83,6 +90,7 @@ final class SmtpServerContext {
             lines.add("8BITMIME");
             lines.add("SMTPUTF8");
             lines.add("ENHANCEDSTATUSCODES");
+            lines.add("DSN"); // RFC 3461: parameters kept and passed to upstreams that offer DSN
             if ((i & 1) != 0) {
                 lines.add("STARTTLS");
             }
@@ -106,6 +114,11 @@ final class SmtpServerContext {
             return ip.isLoopbackAddress();
         }
         return allowedNetworks.isEmpty() || Cidr.anyContains(allowedNetworks, ip);
+    }
+
+    /** smtp.proxyTrustedNetworks: may this TCP peer send a PROXY header? */
+    boolean trustedProxy(InetAddress ip) {
+        return ip != null && Cidr.anyContains(proxyTrustedNetworks, ip);
     }
 
     boolean shuttingDown() {

@@ -11,7 +11,6 @@ import dev.mailgateway.smtp.codec.SmtpMessageBody;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
-import dev.mailgateway.smtp.ratelimit.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +20,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
@@ -69,9 +67,9 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress ip = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
-                ? remote.getAddress() : null;
+        InetAddress ip = ClientAddress.of(ctx.channel()); // the PROXY header's client when smtp.proxyProtocol
         session = new SmtpSession("conn=" + ctx.channel().id().asShortText(), ip);
+        session.tls = ctx.pipeline().get(SslHandler.class) != null; // the implicit-TLS port (RFC 8314)
         server.metrics.connectionsOpen.inc();
         log.debug("{} connected from {}", session.id, session.ipText);
         ctx.writeAndFlush(server.greeting.content());
@@ -124,6 +122,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         ctx.write(reply);
     }
 
+    boolean closing() {
+        return closing;
+    }
+
     void closeWith(SmtpReply reply) {
         closing = true;
         decoder.pause();
@@ -167,7 +169,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         int space = arg.indexOf(' ');
         String name = space < 0 ? arg : arg.substring(0, space);
         if (name.isEmpty() || name.length() > 255 || SmtpText.hasControl(name)) {
-            write(SmtpReplies.EHLO_NEEDS_DOMAIN);
+            write(extended ? SmtpReplies.EHLO_NEEDS_DOMAIN : SmtpReplies.HELO_NEEDS_DOMAIN);
             return;
         }
         session.endTransaction(); // RFC 5321 4.1.4: EHLO implies RSET
@@ -205,7 +207,8 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.MAIL_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true,
+                config.smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badSender(ctx.alloc(), path.problem()));
             return;
@@ -242,21 +245,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        String sender = path.address();
-        RateLimiter.Reservation reservation =
-                server.rateLimiter.reserve(RateLimiter.senderKey(session.authUser, sender));
-        if (!reservation.allowed()) {
-            RateLimiter.Verdict v = reservation.verdict();
-            server.metrics.rateLimited.inc();
-            log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
-                    v.limit(), v.max(), SmtpText.mask(session.authUser != null ? session.authUser : sender, config),
-                    session.ipText, v.retryAfterSeconds());
-            write(SmtpReplies.rateLimited(ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
-            return;
-        }
-        session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),
-                params.size(), reservation);
-        write(SmtpReplies.SENDER_OK);
+        SmtpRateLimitCheck.reserve(this, path.address(), params); // may answer later (Redis)
     }
 
     private void rcpt(String arg) {
@@ -269,17 +258,19 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.RCPT_SYNTAX);
             return;
         }
-        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8);
+        SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8,
+                server.live.current().smtp().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
             return;
         }
-        String rest = arg.substring(3 + path.end()).trim();
-        if (!rest.isEmpty()) {
-            int eq = rest.indexOf('=');
-            int sp = rest.indexOf(' ');
-            int end = eq < 0 ? (sp < 0 ? rest.length() : sp) : (sp < 0 ? eq : Math.min(eq, sp));
-            write(SmtpReplies.unknownParameter(ctx.alloc(), rest.substring(0, end)));
+        DsnSyntax.RcptParameters params = DsnSyntax.parseRcpt(arg.substring(3 + path.end()));
+        if (params.unknown() != null) {
+            write(SmtpReplies.unknownParameter(ctx.alloc(), params.unknown()));
+            return;
+        }
+        if (params.problem() != null) {
+            write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
         if (tx.hasRecipient(path.address())) {
@@ -287,7 +278,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         } else if (tx.recipients.size() >= server.maxRecipients) {
             write(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 4.5.3.1.10
         } else {
-            tx.addRecipient(path.address());
+            tx.addRecipient(path.address(), params.notifyValue(), params.orcpt());
             write(SmtpReplies.RECIPIENT_OK);
         }
     }
@@ -315,7 +306,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         SmtpSession.Transaction tx = session.transaction;
         long endOfData = System.nanoTime();
         Envelope envelope = new Envelope(tx.id, tx.sender, tx.recipients, Instant.now(), session.helo,
-                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit);
+                session.ipText, session.authUser, tx.smtpUtf8, tx.eightBit, tx.dsn());
         pauseReading();
         CompletableFuture<QueueId> future;
         try {
@@ -412,6 +403,10 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             case LINE_TOO_LONG -> {
                 session.auth = null;
                 write(SmtpReplies.LINE_TOO_LONG);
+            }
+            case BARE_LF_COMMAND -> {
+                session.auth = null;
+                write(SmtpReplies.BARE_LF_COMMAND);
             }
             case MESSAGE_TOO_LARGE -> {
                 session.endTransaction();

@@ -3,6 +3,7 @@ package dev.mailgateway.smtp.server;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetAddress;
 import org.slf4j.Logger;
@@ -21,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code SslHandler} first). A refused peer gets one reply and is closed: {@code 554 5.7.1}
  * for security.allowLocalOnly / security.allowedNetworks, {@code 421 4.7.0} over
  * limits.maxConnections or limits.maxConnectionsPerIp; both count in connectionsRejected.
+ * With smtp.proxyProtocol a peer outside smtp.proxyTrustedNetworks gets {@code 554 5.7.1};
+ * a trusted one gets {@code HAProxyMessageDecoder → ProxyProtocolHandler} first, and the checks
+ * above run with the header's client address once it has arrived.
  */
 final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -52,16 +57,58 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final SmtpServerContext server;
     private final ChannelGroup channels;
+    private final boolean implicitTls;
 
     SmtpServerInitializer(SmtpServerContext server, ChannelGroup channels) {
+        this(server, channels, false);
+    }
+
+    /** @param implicitTls RFC 8314: the connection starts with the TLS handshake (smtp.implicitTlsPort) */
+    SmtpServerInitializer(SmtpServerContext server, ChannelGroup channels, boolean implicitTls) {
         this.server = server;
         this.channels = channels;
+        this.implicitTls = implicitTls;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+        init(ch, ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress());
+    }
+
+    /** {@link #initChannel} for a channel whose TCP peer is {@code ip} (tests use an EmbeddedChannel). */
+    void init(Channel ch, InetAddress ip) {
+        if (server.proxyProtocol && !server.shuttingDown()) {
+            if (!server.trustedProxy(ip)) {
+                server.metrics.connectionsRejected.inc();
+                log.info("conn={} refused {}: not in smtp.proxyTrustedNetworks (smtp.proxyProtocol is on)",
+                        ch.id().asShortText(), ip);
+                ch.pipeline().addLast(DENIED);
+                return;
+            }
+            // smtp.proxyProtocol: no greeting until the header names the client (see ProxyProtocolHandler)
+            ch.pipeline().addLast("proxy-decoder", new HAProxyMessageDecoder());
+            ch.pipeline().addLast("proxy", new ProxyProtocolHandler(ip,
+                    (ctx, client) -> admit(ctx.channel(), client), ProxyProtocolHandler.HEADER_TIMEOUT_MS));
+            return;
+        }
+        ClientAddress.set(ch, ip);
+        admit(ch, ip);
+    }
+
+    /** Access policy and connection limits for the client address, then the SMTP pipeline. */
+    void admit(Channel ch, InetAddress ip) {
         String id = "conn=" + ch.id().asShortText();
+        if (implicitTls) {
+            // first, so even a refusal reply is sent inside TLS (it waits for the handshake)
+            io.netty.handler.ssl.SslHandler ssl = server.sslContext.newHandler(ch.alloc());
+            ch.pipeline().addLast("tls", ssl);
+            ssl.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.info("{} implicit TLS handshake failed: {}", id, f.cause().toString());
+                    ch.close();
+                }
+            });
+        }
         if (server.shuttingDown()) {
             ch.pipeline().addLast(CLOSING);
             return;
@@ -82,7 +129,7 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> server.connections.release(ip));
         channels.add(ch);
-        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength);
+        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength, server.rejectBareLf);
         ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
         ch.pipeline().addLast("decoder", decoder);
         ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));

@@ -38,6 +38,44 @@ final class SmtpSession {
             this.reservation = reservation;
         }
 
+        // RFC 3461 parameters (issue #14): RET/ENVID of MAIL, NOTIFY/ORCPT per recipient
+        private String ret = "";
+        private String envId = "";
+        private List<String> notifies;
+        private List<String> orcpts;
+
+        void dsn(String ret, String envId) {
+            this.ret = ret;
+            this.envId = envId;
+        }
+
+        /** Adds a recipient with its NOTIFY / ORCPT ("" when not given); false for a duplicate. */
+        boolean addRecipient(String address, String notify, String orcpt) {
+            if (!addRecipient(address)) {
+                return false;
+            }
+            if (!notify.isEmpty() || !orcpt.isEmpty()) {
+                if (notifies == null) {
+                    notifies = new ArrayList<>(java.util.Collections.nCopies(recipients.size() - 1, ""));
+                    orcpts = new ArrayList<>(java.util.Collections.nCopies(recipients.size() - 1, ""));
+                }
+            }
+            if (notifies != null) {
+                notifies.add(notify);
+                orcpts.add(orcpt);
+            }
+            return true;
+        }
+
+        /** The transaction's DSN parameters for the envelope. */
+        dev.mailgateway.core.model.Dsn dsn() {
+            if (ret.isEmpty() && envId.isEmpty() && notifies == null) {
+                return dev.mailgateway.core.model.Dsn.NONE;
+            }
+            return new dev.mailgateway.core.model.Dsn(ret, envId, notifies == null ? List.of() : notifies,
+                    orcpts == null ? List.of() : orcpts);
+        }
+
         boolean hasRecipient(String address) {
             return keys.contains(key(address));
         }

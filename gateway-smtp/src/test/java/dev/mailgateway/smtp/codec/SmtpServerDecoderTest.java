@@ -88,10 +88,22 @@ class SmtpServerDecoderTest {
     }
 
     @Test
-    void bareLfDoesNotEndACommandLine_rfc5321_2_3_8() {
+    void bareLfEndsACommandLineLikeCrlf_issue14() {
         open();
-        write("NOOP\nNOOP\r\n");
-        assertThat(recorder.frames).containsExactly(line("NOOP\nNOOP"));
+        write("NOOP\nNOOP\r\nQUIT\n");
+        assertThat(recorder.frames).containsExactly(line("NOOP"), line("NOOP"), line("QUIT"));
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void bareLfCommandLineIsReportedAtOnceWhenRejecting_rfc5321_2_3_8() {
+        decoder = new SmtpServerDecoder(512, true);
+        recorder = new Recorder(decoder, 1024, true);
+        channel = new EmbeddedChannel(decoder, recorder);
+        write("EHLO x\n");
+        assertThat(recorder.frames).containsExactly(SmtpDecodeError.BARE_LF_COMMAND);
+        write("NOOP\r\n");
+        assertThat(recorder.frames).containsExactly(SmtpDecodeError.BARE_LF_COMMAND, line("NOOP"));
         assertThat(channel.finish()).isFalse();
     }
 

@@ -23,7 +23,8 @@ class MailParametersTest {
 
     @Test
     void unknownParameterIsNamed() {
-        assertThat(MailParameters.parse("RET=FULL").unknown()).isEqualTo("RET");
+        assertThat(MailParameters.parse("MT-PRIORITY=3").unknown()).isEqualTo("MT-PRIORITY");
+        assertThat(MailParameters.parse("RET=FULL").ret()).isEqualTo("FULL"); // RFC 3461 since issue #14
     }
 
     @Test

@@ -81,7 +81,7 @@ class SmtpRemotePeerTest {
                 {"security": {"requireAuth": false}, "smtp": {"hostname": "mx.test"}}"""));
         readAll();
         channel.writeInbound(Unpooled.copiedBuffer("EHLO a\r\nNOOP\r\nVRFY x\r\n", StandardCharsets.US_ASCII));
-        assertThat(readAll()).contains("250 ENHANCEDSTATUSCODES\r\n250 2.0.0 Ok\r\n252 2.5.0");
+        assertThat(readAll()).contains("250 DSN\r\n250 2.0.0 Ok\r\n252 2.5.0");
     }
 
     @Test

@@ -77,7 +77,7 @@ class SmtpServerHandlerSplitTest {
         String reference = run(List.of(script));
         assertThat(reference).isEqualTo("220 mx.test ESMTP ready\r\n"
                 + "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 26214400\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
-                + "250 ENHANCEDSTATUSCODES\r\n"
+                + "250-ENHANCEDSTATUSCODES\r\n250 DSN\r\n"
                 + "250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
                 + "250 2.0.0 Ok: queued as ID\r\n"
                 + "250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n"

@@ -31,7 +31,7 @@ class SmtpServerHandlerTest {
             c.expect("220");
             String r = c.line("EHLO client.test").expect("250-mx.test");
             assertThat(r.split("\n")).containsExactly("250-mx.test", "250-PIPELINING", "250-SIZE 26214400",
-                    "250-8BITMIME", "250-SMTPUTF8", "250 ENHANCEDSTATUSCODES");
+                    "250-8BITMIME", "250-SMTPUTF8", "250-ENHANCEDSTATUSCODES", "250 DSN");
         }
     }
 
@@ -143,9 +143,9 @@ class SmtpServerHandlerTest {
     }
 
     @Test
-    void senderWithoutAngleBracketsIs501_5_1_7_namingTheProblem() throws Exception {
+    void badSenderIs501_5_1_7_namingTheProblem() throws Exception {
         try (SmtpTestClient c = smtp.ehloClient()) {
-            assertThat(c.line("MAIL FROM:a@b.c").expect("501 5.1.7")).contains("angle brackets");
+            assertThat(c.line("MAIL FROM:<a@b.c").expect("501 5.1.7")).contains("angle bracket");
         }
     }
 
@@ -390,6 +390,41 @@ class SmtpServerHandlerTest {
         }
         try (SmtpTestClient c = smtp.ehloClient()) {
             c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("421 4.7.0"); // still blocked
+        }
+    }
+
+    @Test
+    void oneAppsBadPasswordDoesNotLockOutAnotherUserFromTheSameAddress_issue14() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test", "authFailureDelayMs": 0, "maxAuthFailures": 2}}""");
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0other-app\0a")).expect("535");
+            c.line("AUTH PLAIN " + b64("\0other-app\0b")).expect("421 4.7.0");
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("235 2.7.0");
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0other-app\0right-or-not")).expect("421 4.7.0");
+        }
+    }
+
+    @Test
+    void oneAddressGuessingManyUserNamesHitsTheCeiling_issue14() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test", "authFailureDelayMs": 0, "maxAuthFailures": 2}}""");
+        for (int i = 0; i < 7; i++) {
+            try (SmtpTestClient c = smtp.ehloClient()) {
+                c.line("AUTH PLAIN " + b64("\0guess" + i + "\0x")).expect("535");
+            }
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0guess7\0x")).expect("421 4.7.0"); // the 8th = 4 x 2
+        }
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("\0user\0secret")).expect("421 4.7.0"); // the address is blocked
         }
     }
 
