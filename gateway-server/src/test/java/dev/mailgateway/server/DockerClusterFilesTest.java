@@ -27,14 +27,6 @@ class DockerClusterFilesTest {
 
     static final String COMPOSE = "docker/cluster/docker-compose.yml";
 
-    /**
-     * Keys the cluster needs from issue 16 (PROXY protocol, Redis rate limits). Until that work
-     * is merged the gateway does not know them; afterwards they are ordinary config keys and
-     * this set can go (the test below then holds without it).
-     */
-    static final Set<String> ISSUE_16_ENV = Set.of("SMTP_PROXY_PROTOCOL", "SMTP_PROXY_TRUSTED_NETWORKS",
-            "RATE_LIMITS_REDIS_URI", "RATE_LIMITS_REDIS_KEY_PREFIX", "RATE_LIMITS_REDIS_ON_ERROR");
-
     /** The {@code environment:} of the {@code x-gateway} block, ${VAR:-default} → default. */
     static Map<String, String> gatewayEnvironment() throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
@@ -65,10 +57,9 @@ class DockerClusterFilesTest {
     }
 
     @Test
-    void everyGatewayEnvironmentNameIsAConfigKeyOrOneOfIssue16s() throws IOException {
+    void everyGatewayEnvironmentNameIsAConfigKey() throws IOException {
         Set<String> known = new HashSet<>(ConfigLoader.envNames().values());
         known.addAll(DockerConfigTest.LAUNCHER_ENV);
-        known.addAll(ISSUE_16_ENV);
         assertThat(gatewayEnvironment().keySet()).isSubsetOf(known);
     }
 
@@ -123,13 +114,17 @@ class DockerClusterFilesTest {
         assertThat(read(COMPOSE)).contains(":" + bind.group(1) + "\"");
     }
 
-    /** docker/config.json with the cluster environment (less issue 16's keys) is a valid relay. */
+    /** docker/config.json with the cluster environment: PROXY protocol from HAProxy only, limits in Redis. */
     @Test
     void imageConfigWithClusterEnvironmentStarts() throws Exception {
         Map<String, String> env = new HashMap<>(gatewayEnvironment());
-        Set<String> known = new HashSet<>(ConfigLoader.envNames().values());
-        env.keySet().removeIf(k -> ISSUE_16_ENV.contains(k) && !known.contains(k));
+        env.remove("JAVA_OPTS");
         GatewayConfig c = ConfigLoader.fromJson(read("docker/config.json"), env).validateForStartup();
+        assertThat(c.smtp().proxyProtocol()).isTrue();
+        assertThat(c.smtp().proxyTrustedNetworks()).containsExactly(env.get("SMTP_PROXY_TRUSTED_NETWORKS"));
+        assertThat(c.rateLimits().redis().uri()).isEqualTo("redis://redis:6379/0");
+        assertThat(c.rateLimits().redis().onError()).isEqualTo("local");
+        assertThat(c.rateLimits().redis().keyPrefix()).isEqualTo(env.get("RATE_LIMITS_REDIS_KEY_PREFIX"));
         assertThat(c.rateLimits().enabled()).isTrue();
         assertThat(c.forwardSMTP()).isTrue();
         assertThat(c.tls().enabled()).isTrue();
