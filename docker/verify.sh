@@ -296,6 +296,9 @@ PY
   check "demo: volume ${project}_gateway-emails kept by down" vol_kept "${project}_gateway-emails"
   GATEWAY_PASSWORD=verify-other-pw "${DEMO[@]}" up -d >/dev/null 2>&1
   check "demo: spooled mail '$subj2' delivered after down + up" wait_until 120 in_mailpit "$P_UI" "$subj2"
+  # the gateway delivers its recovered spool before it binds SMTP (and the admin API after
+  # that): wait for the admin API, or a connection can still reach a port nobody listens on
+  wait_until 60 admin_up
   check "demo: GATEWAY_PASSWORD override: new password accepted" smtp send "$P_SMTP" "$user" verify-other-pw "pw-$subj2"
   check "demo: GATEWAY_PASSWORD override: old password refused" not smtp send "$P_SMTP" "$user" "$pw" x
 
