@@ -55,6 +55,8 @@ class DockerConfigTest {
                 .satisfies(p -> assertThat(p.address()).isEqualTo("mailpit:1025"));
         assertThat(c.emailsDir()).isEqualTo("/app/emails");
         assertThat(c.adminHost()).isEqualTo("0.0.0.0");
+        // the published admin port is not open by default: /admin/* needs the (placeholder) token
+        assertThat(c.admin().token()).isNotEmpty().isEqualTo(composeEnvironment("gateway").get("ADMIN_TOKEN"));
         // non-loopback clients get AUTH only after STARTTLS: the demo certificate's volume
         assertThat(c.tls().enabled()).isTrue();
         assertThat(c.tls().certFile()).startsWith("/app/tls/");

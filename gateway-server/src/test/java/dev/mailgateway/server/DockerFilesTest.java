@@ -66,19 +66,42 @@ class DockerFilesTest {
         return out;
     }
 
-    /** The build stage's mvn command, as written after RUN (without BuildKit --mount options). */
-    static String buildCommand() throws IOException {
-        List<String> runs = new ArrayList<>();
+    /** The instructions of the maven build stage, in order. */
+    static List<String[]> buildStage() throws IOException {
+        List<String[]> out = new ArrayList<>();
         boolean inBuildStage = false;
         for (String[] i : instructions()) {
             if (i[0].equals("FROM")) {
                 inBuildStage = i[1].startsWith("maven:");
-            } else if (inBuildStage && i[0].equals("RUN") && i[1].contains("mvn ")) {
-                runs.add(i[1].replaceAll("--mount=\\S+\\s+", "").strip());
+            } else if (inBuildStage) {
+                out.add(i);
             }
         }
-        assertThat(runs).as("one mvn RUN in the maven build stage").hasSize(1);
-        return runs.get(0);
+        return out;
+    }
+
+    /** The build stage's mvn RUNs, as written after RUN (without BuildKit --mount options). */
+    static List<String> mvnRuns() throws IOException {
+        return buildStage().stream().filter(i -> i[0].equals("RUN") && i[1].contains("mvn "))
+                .map(i -> i[1].replaceAll("--mount=\\S+\\s+", "").strip()).toList();
+    }
+
+    /** The build stage's mvn command: the last mvn RUN (the first only fills the dependency layer). */
+    static String buildCommand() throws IOException {
+        List<String> runs = mvnRuns();
+        assertThat(runs).as("mvn RUNs in the maven build stage: dependencies, then the build").hasSize(2);
+        return runs.get(1);
+    }
+
+    /** The parent POM's modules. */
+    static List<String> modules() throws IOException {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(read("pom.xml"));
+        while (m.find()) {
+            out.add(m.group(1).strip());
+        }
+        assertThat(out).isNotEmpty();
+        return out;
     }
 
     /** The runtime process the image starts: ENTRYPOINT's script with CMD as its arguments. */
@@ -114,6 +137,44 @@ class DockerFilesTest {
         assertThat(command).startsWith("mvn ");
         assertThat(read("README.md")).as("README.md contains the Dockerfile's build command")
                 .contains(command);
+    }
+
+    /**
+     * Issue 17: a docs or source edit must not re-download every dependency. The POMs (every
+     * module's) are copied first, the same build runs on them alone (downloading what the real
+     * build needs into its own layer) and removes its empty output; only then come the sources.
+     */
+    @Test
+    void dependenciesAreDownloadedInALayerBeforeTheSources() throws IOException {
+        List<String[]> stage = buildStage();
+        List<String> kinds = stage.stream().map(i -> i[0] + " " + i[1]).toList();
+        int sources = kinds.indexOf("COPY . .");
+        assertThat(sources).as("COPY . . in the build stage").isPositive();
+        String depsRun = mvnRuns().get(0);
+        int deps = kinds.indexOf("RUN " + depsRun);
+        assertThat(deps).as("the dependency RUN comes before the sources").isBetween(0, sources);
+        assertThat(depsRun).isEqualTo(buildCommand() + " && rm -rf target */target");
+
+        List<String> pomCopies = new ArrayList<>();
+        pomCopies.add("COPY pom.xml ./");
+        for (String module : modules()) {
+            pomCopies.add("COPY " + module + "/pom.xml " + module + "/");
+        }
+        for (String copy : pomCopies) {
+            assertThat(kinds.indexOf(copy)).as("%s before the dependency RUN", copy).isBetween(0, deps);
+        }
+        // nothing but the POMs is in the image before the dependency layer
+        assertThat(stage.subList(0, deps)).allSatisfy(i -> assertThat(i[0]).isIn("WORKDIR", "COPY", "ENV", "ARG"))
+                .filteredOn(i -> i[0].equals("COPY")).extracting(i -> i[0] + " " + i[1])
+                .containsExactlyInAnyOrderElementsOf(pomCopies);
+    }
+
+    @Test
+    void userIsANormalAccountWithTheFixedUid() throws IOException {
+        String run = all("RUN").stream().filter(r -> r.contains("useradd")).findFirst().orElseThrow();
+        assertThat(run).contains("--uid 10001").contains("--gid 10001")
+                // uid 10001 is above SYS_UID_MAX: --system makes useradd warn
+                .doesNotContain("--system");
     }
 
     @Test
@@ -207,7 +268,90 @@ class DockerFilesTest {
         String s = Files.readString(smoke);
         assertThat(s).startsWith("#!/usr/bin/env bash").contains("set -euo pipefail")
                 .contains("trap cleanup EXIT").contains("down -v")
-                .contains("healthcheck").contains("8026/api/v1");
+                .contains("healthcheck").contains("/api/v1/search")
+                // its own project, ports and subnet: runs beside a demo stack that is up
+                .contains("-p \"$project\"").contains("free_port").contains("free_subnet")
+                .doesNotContain("\"127.0.0.1\", 2525").doesNotContain("127.0.0.1:8026");
+    }
+
+    /** Issue 17: docker-compose 1.29 rejects a top-level name:, the project name is in docker/.env. */
+    @Test
+    void composeFileWorksWithCompose129AndV2() throws IOException {
+        String compose = read("docker/docker-compose.yml");
+        assertThat(compose.lines()).noneMatch(l -> l.startsWith("name:")).noneMatch(l -> l.startsWith("version:"));
+        assertThat(read("docker/.env").lines()).contains("COMPOSE_PROJECT_NAME=mail-gateway");
+    }
+
+    @Test
+    void certsServiceHasNoNetwork() throws IOException {
+        assertThat(serviceBlock("certs")).contains("network_mode: none").doesNotContain("networks:");
+    }
+
+    /** The published ports and the subnet can move together; the defaults are the documented ones. */
+    @Test
+    void portsAndSubnetAreVariablesWithTheDocumentedDefaults() throws IOException {
+        String compose = read("docker/docker-compose.yml");
+        assertThat(compose).contains("\"127.0.0.1:${PUBLISH_SMTP:-2525}:25\"")
+                .contains("\"127.0.0.1:${PUBLISH_ADMIN:-8025}:8025\"")
+                .contains("\"127.0.0.1:${PUBLISH_MAILPIT:-8026}:8025\"")
+                .contains("subnet: ${MAILNET_SUBNET:-172.28.0.0/16}")
+                .contains("gateway: ${MAILNET_GATEWAY:-172.28.0.1}");
+        assertThat(serviceBlock("gateway")).contains("SECURITY_ALLOWED_NETWORKS: ${MAILNET_SUBNET:-172.28.0.0/16}")
+                .contains("${MAILNET_GATEWAY:-172.28.0.1}/32");
+    }
+
+    /**
+     * Issue 17: a memory limit, and the JVM sized inside it: heap (MaxRAMPercentage of the limit)
+     * + Netty's direct memory (MaxDirectMemorySize) + 256 MiB for metaspace, code cache, threads.
+     */
+    @Test
+    void gatewayHasAMemoryLimitThatHeapAndDirectMemoryFit() throws IOException {
+        Matcher limit = Pattern.compile("\n    mem_limit: (\\d+)([mg])\n").matcher(serviceBlock("gateway"));
+        assertThat(limit.find()).as("mem_limit on the gateway service").isTrue();
+        long limitMiB = Long.parseLong(limit.group(1)) * (limit.group(2).equals("g") ? 1024 : 1);
+        String opts = composeEnvironment("gateway").get("JAVA_OPTS");
+        Matcher pct = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(opts);
+        Matcher direct = Pattern.compile("-XX:MaxDirectMemorySize=(\\d+)m").matcher(opts);
+        assertThat(pct.find()).as("JAVA_OPTS %s sets the heap as a share of the limit", opts).isTrue();
+        assertThat(direct.find()).as("JAVA_OPTS %s bounds direct memory", opts).isTrue();
+        long heapMiB = limitMiB * Integer.parseInt(pct.group(1)) / 100;
+        assertThat(heapMiB + Long.parseLong(direct.group(1)) + 256).isLessThanOrEqualTo(limitMiB);
+        assertThat(opts).contains("-XX:+ExitOnOutOfMemoryError");
+    }
+
+    /** Issue 17: the published admin port is not open by default; the README says to change the token. */
+    @Test
+    void adminTokenComesFromTheEnvironmentWithAPlaceholderTheReadmeNames() throws IOException {
+        String line = serviceBlock("gateway").lines().filter(l -> l.strip().startsWith("ADMIN_TOKEN:"))
+                .findFirst().orElseThrow().strip();
+        Matcher m = Pattern.compile("ADMIN_TOKEN: \\$\\{ADMIN_TOKEN:-([^}]+)}").matcher(line);
+        assertThat(m.matches()).as(line).isTrue();
+        assertThat(read("README.md")).contains("`ADMIN_TOKEN`").contains(m.group(1));
+        assertThat(read("docker/.env")).contains("# ADMIN_TOKEN=");
+    }
+
+    /** The real eclipse-temurin image has curl and wget: no file may say otherwise. */
+    @Test
+    void noFileClaimsTheImageHasNoCurl() throws IOException {
+        for (String f : List.of("docker/Dockerfile", "docs/operations.md", "README.md")) {
+            assertThat(read(f)).as(f).doesNotContainPattern("(?i)(no|without) curl");
+        }
+    }
+
+    /** One service's lines of docker/docker-compose.yml (from "  name:" to the next service). */
+    static String serviceBlock(String service) throws IOException {
+        StringBuilder out = new StringBuilder();
+        boolean in = false;
+        for (String line : read("docker/docker-compose.yml").split("\n")) {
+            if (!line.startsWith("   ") && !line.isBlank()) {
+                in = line.equals("  " + service + ":");
+            }
+            if (in) {
+                out.append(line).append('\n');
+            }
+        }
+        assertThat(out).as("service %s", service).isNotEmpty();
+        return out.toString();
     }
 
     /**

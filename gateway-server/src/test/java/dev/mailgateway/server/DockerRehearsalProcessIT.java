@@ -12,6 +12,10 @@ import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.MimeMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +70,8 @@ class DockerRehearsalProcessIT {
             env.remove("JAVA_OPTS");
             int smtpPort = freePort();
             env.put("SMTP_PORT", Integer.toString(smtpPort));
-            env.put("HEALTH_CHECK_PORT", Integer.toString(freePort()));
+            int adminPort = freePort();
+            env.put("HEALTH_CHECK_PORT", Integer.toString(adminPort));
             env.put("EMAILS_DIR", dir.resolve("emails").toString());
             env.put("FORWARD_HOST", "127.0.0.1");
             env.put("FORWARD_PORT", Integer.toString(upstream.getSmtp().getPort()));
@@ -92,6 +97,14 @@ class DockerRehearsalProcessIT {
                 }
                 assertThat(upstream.waitForIncomingEmail(20_000, 1)).isTrue();
                 assertThat(upstream.getReceivedMessages()[0].getSubject()).isEqualTo("via the container config");
+
+                // the compose file's ADMIN_TOKEN guards /admin/* (and only that)
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                URI failed = URI.create("http://127.0.0.1:" + adminPort + "/admin/failed");
+                HttpRequest.Builder get = HttpRequest.newBuilder(failed).timeout(Duration.ofSeconds(10));
+                assertThat(http.send(get.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+                assertThat(http.send(get.header("Authorization", "Bearer " + compose.get("ADMIN_TOKEN")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
                 // the image's HEALTHCHECK command, same environment (ADMIN_HOST=0.0.0.0 → probed on loopback)
                 String hc = last("HEALTHCHECK");
