@@ -73,4 +73,57 @@ class EightBitToSmtpSinkTest {
                 new ByteArrayInputStream(qp.getBytes(StandardCharsets.US_ASCII)), "quoted-printable").readAllBytes();
         assertThat(new String(decoded, StandardCharsets.UTF_8) + "\r\n").isEqualTo(text);
     }
+
+    /** A message over MessageContent.STREAM_ABOVE streams from the spool: it is converted chunk by chunk. */
+    @Test
+    void aStreamedEightBitMessageIsConvertedChunkByChunk_rfc6152_3() throws Exception {
+        assumeTrue(SmtpSinkProcess.installed(), "smtp-sink not installed (apt-get install -y postfix)");
+        sink = new SmtpSinkProcess(dir, "-8");
+        RelayHarness.Settings s = new RelayHarness.Settings();
+        s.providers = List.of(RelayHarness.provider(sink.port, 0));
+        harness = new RelayHarness(s);
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; body.length() < 400 * 1024; i++) {
+            body.append("Zeile ").append(i).append(": Grüße aus Köln, Größe 3 € – ").append("x".repeat(i % 70)).append("\r\n");
+        }
+        String text = body.toString();
+        String message = "From: app@example.com\r\nTo: a@example.org\r\nSubject: big eight bit\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text;
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes.length).isGreaterThan(dev.mailgateway.core.spool.MessageContent.STREAM_ABOVE);
+
+        QueueId id = harness.send("app@example.com", List.of("a@example.org"), bytes, true);
+
+        assertThat(harness.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
+        await(() -> {
+            try {
+                return !sink.dumps().isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        }, WAIT, () -> "smtp-sink dump");
+        String dump = sink.dumps().get(0);
+        String received = dump.substring(dump.indexOf("From: app@example.com"));
+        assertThat(received.chars()).allMatch(c -> c < 0x80);
+        List<String> lines = received.lines().toList();
+        assertThat(lines).contains("Content-Transfer-Encoding: quoted-printable", "Subject: big eight bit");
+        // smtp-sink dumps lines with LF and ends its dump with an empty line: join the body lines
+        // back with CRLF; they must be exactly what converting the whole message at once gives
+        List<String> bodyLines = withoutTrailingEmpty(lines.subList(lines.indexOf("") + 1, lines.size()));
+        String whole = new String(dev.mailgateway.relay.mime.EightBitDowngrade.convert(bytes), StandardCharsets.US_ASCII);
+        List<String> wholeLines = whole.substring(whole.indexOf("\r\n\r\n") + 4).lines().toList();
+        assertThat(bodyLines).containsExactlyElementsOf(withoutTrailingEmpty(wholeLines));
+        String qp = String.join("\r\n", bodyLines) + "\r\n";
+        byte[] decoded = jakarta.mail.internet.MimeUtility.decode(
+                new ByteArrayInputStream(qp.getBytes(StandardCharsets.US_ASCII)), "quoted-printable").readAllBytes();
+        assertThat(new String(decoded, StandardCharsets.UTF_8)).isEqualTo(text);
+    }
+
+    private static List<String> withoutTrailingEmpty(List<String> lines) {
+        int n = lines.size();
+        while (n > 0 && lines.get(n - 1).isEmpty()) {
+            n--;
+        }
+        return lines.subList(0, n);
+    }
 }

@@ -5,6 +5,7 @@ import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.spool.MessageContent;
+import dev.mailgateway.relay.mime.EightBitDowngrade;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.util.concurrent.Future;
@@ -70,7 +71,7 @@ public final class SmtpTransaction {
 
     private void start() {
         if (!content.inMemory() && needsEightBitScan()) {
-            // rare: an upstream without 8BITMIME and a streamed message not declared 8-bit
+            // rare: an upstream without 8BITMIME and a streamed message: scan (and check conversion)
             scanEightBit(0);
             return;
         }
@@ -82,15 +83,39 @@ public final class SmtpTransaction {
         return !caps.eightBitMime() && !caps.smtpUtf8(); // declared 8-bit or not: only 8-bit bytes matter
     }
 
-    /** Reads the streamed content once, chunk by chunk, before MAIL FROM; refuses it on an 8-bit byte. */
+    /**
+     * Reads the streamed content once, chunk by chunk, before MAIL FROM (an upstream without
+     * 8BITMIME): looks for 8-bit bytes and runs the quoted-printable conversion over it without
+     * keeping the output, so a message that cannot be converted is refused before anything is
+     * sent and the converted length is known for SIZE. The send pass converts again, chunk by
+     * chunk (the conversion is deterministic). At most one chunk and its conversion in memory.
+     */
     private void scanEightBit(long offset) {
+        if (scan == null) {
+            scan = new EightBitDowngrade();
+            scanSink = conn.channel().alloc().heapBuffer(MessageContent.CHUNK);
+        }
         content.read(offset, MessageContent.CHUNK).whenComplete((part, err) -> conn.channel().eventLoop().execute(() -> {
             if (err != null) {
+                endScan();
                 finishAll(DeliveryStatus.DEFERRED, "451 4.3.0 cannot read the message from the spool: " + err, true);
-            } else if (DotStuffing.hasEightBit(part)) {
-                eightBitFound = true;
-                proceed();
-            } else if (part.length == 0 || offset + part.length >= content.length()) {
+                return;
+            }
+            eightBitFound |= DotStuffing.hasEightBit(part);
+            boolean last = part.length == 0 || offset + part.length >= content.length();
+            try {
+                scan.feed(io.netty.buffer.Unpooled.wrappedBuffer(part), scanSink);
+                if (last) {
+                    scan.finish(scanSink);
+                }
+                convertedLength += scanSink.readableBytes();
+                scanSink.clear();
+            } catch (EightBitDowngrade.DowngradeException e) {
+                downgradeError = e.getMessage();
+                last = true;
+            }
+            if (last) {
+                endScan();
                 proceed();
             } else {
                 scanEightBit(offset + part.length);
@@ -98,10 +123,28 @@ public final class SmtpTransaction {
         }));
     }
 
+    private void endScan() {
+        if (scanSink != null) {
+            scanSink.release();
+            scanSink = null;
+        }
+    }
+
     private boolean eightBitFound;
+    private EightBitDowngrade scan;
+    private io.netty.buffer.ByteBuf scanSink;
+    private long convertedLength;
+    private String downgradeError;
+    /** The streamed content goes out through this conversion (an upstream without 8BITMIME). */
+    private EightBitDowngrade sendDowngrade;
 
     private boolean hasEightBit() {
         return content.inMemory() ? DotStuffing.hasEightBit(content.bytes()) : eightBitFound;
+    }
+
+    /** What is sent: the content's length, or that of its quoted-printable conversion. */
+    private long sentLength() {
+        return sendDowngrade != null ? convertedLength : content.length();
     }
 
     private void proceed() {
@@ -131,22 +174,23 @@ public final class SmtpTransaction {
         UpstreamCapabilities caps = conn.capabilities();
         String addr = conn.provider().address();
         if (!caps.eightBitMime() && !caps.smtpUtf8() && hasEightBit()) {
-            if (!content.inMemory()) {
-                return "554 5.6.3 " + addr + " does not support 8BITMIME and the message has 8-bit "
-                        + "content; a message of " + content.length() + " bytes (over "
-                        + MessageContent.STREAM_ABOVE + ") is not converted to quoted-printable, so it "
-                        + "is not sent rather than corrupted (RFC 6152 3)";
-            }
-            try { // RFC 6152 3: convert 8bit MIME parts to quoted-printable rather than refuse
-                content = MessageContent.of(dev.mailgateway.relay.mime.EightBitDowngrade.convert(content.bytes()));
-            } catch (dev.mailgateway.relay.mime.EightBitDowngrade.DowngradeException e) {
+            if (!content.inMemory()) { // streamed: checked by the scan, converted while sending
+                if (downgradeError != null) {
+                    return "554 5.6.3 " + addr + " does not support 8BITMIME and the message's 8-bit "
+                            + "content cannot be converted (" + downgradeError + "); not sent rather than "
+                            + "corrupted (RFC 6152 3)";
+                }
+                sendDowngrade = new EightBitDowngrade();
+            } else try { // RFC 6152 3: convert 8bit MIME parts to quoted-printable rather than refuse
+                content = MessageContent.of(EightBitDowngrade.convert(content.bytes()));
+            } catch (EightBitDowngrade.DowngradeException e) {
                 return "554 5.6.3 " + addr + " does not support 8BITMIME and the message's 8-bit "
                         + "content cannot be converted (" + e.getMessage() + "); not sent rather than "
                         + "corrupted (RFC 6152 3)";
             }
         }
-        if (caps.size() && caps.maxSize() > 0 && content.length() > caps.maxSize()) {
-            return "552 5.3.4 message of " + content.length() + " bytes exceeds the SIZE limit "
+        if (caps.size() && caps.maxSize() > 0 && sentLength() > caps.maxSize()) {
+            return "552 5.3.4 message of " + sentLength() + " bytes exceeds the SIZE limit "
                     + caps.maxSize() + " of " + addr;
         }
         boolean utf8 = envelope.smtpUtf8() || !isAscii(envelope.sender()) || !allAscii(rcpts);
@@ -161,7 +205,7 @@ public final class SmtpTransaction {
         UpstreamCapabilities caps = conn.capabilities();
         StringBuilder sb = new StringBuilder(64).append("MAIL FROM:<").append(envelope.sender()).append('>');
         if (caps.size()) {
-            sb.append(" SIZE=").append(content.length());
+            sb.append(" SIZE=").append(sentLength());
         }
         if (caps.eightBitMime() && (envelope.eightBit() || envelope.smtpUtf8())) { // (converted content stays 7-bit)
             sb.append(" BODY=8BITMIME");
@@ -310,6 +354,13 @@ public final class SmtpTransaction {
             return;
         }
         if (offset >= content.length()) {
+            if (sendDowngrade != null) {
+                byte[] tail = converted(null);
+                if (tail == null) {
+                    return;
+                }
+                conn.channel().write(stuffer.encode(conn.channel().alloc(), tail, 0, tail.length));
+            }
             conn.channel().writeAndFlush(stuffer.finish(conn.channel().alloc()));
             return;
         }
@@ -323,13 +374,43 @@ public final class SmtpTransaction {
                 conn.close(); // no terminator: the upstream must not take a truncated message
                 return;
             }
-            conn.channel().writeAndFlush(stuffer.encode(conn.channel().alloc(), part, 0, part.length))
+            byte[] out = sendDowngrade == null ? part : converted(part);
+            if (out == null) {
+                return;
+            }
+            conn.channel().writeAndFlush(stuffer.encode(conn.channel().alloc(), out, 0, out.length))
                     .addListener(w -> {
                         if (w.isSuccess()) {
                             streamBody(stuffer, offset + part.length);
                         }
                     });
         }));
+    }
+
+    /**
+     * {@code part} (or, with null, the end of the message) through the send pass's
+     * quoted-printable conversion; null after closing the connection if it fails, which the scan
+     * pass ruled out (the conversion is deterministic), so only a changed spool file gets here.
+     */
+    private byte[] converted(byte[] part) {
+        io.netty.buffer.ByteBuf out = conn.channel().alloc().heapBuffer(part == null ? 256 : part.length + part.length / 4);
+        try {
+            if (part == null) {
+                sendDowngrade.finish(out);
+            } else {
+                sendDowngrade.feed(io.netty.buffer.Unpooled.wrappedBuffer(part), out);
+            }
+            byte[] bytes = new byte[out.readableBytes()];
+            out.readBytes(bytes);
+            return bytes;
+        } catch (EightBitDowngrade.DowngradeException e) {
+            org.slf4j.LoggerFactory.getLogger(SmtpTransaction.class).warn("{} 8-bit conversion failed while "
+                    + "sending ({}); closing without the terminator", envelope.id(), e.getMessage());
+            conn.close(); // no terminator: the upstream must not take a truncated message
+            return null;
+        } finally {
+            out.release();
+        }
     }
 
     private void rcptReply(int index, SmtpResponse reply) {
