@@ -17,19 +17,29 @@ import java.util.List;
  * @param content       the raw message bytes (may be null in listings, see FailedStore)
  * @param smtpUtf8      the original MAIL FROM carried SMTPUTF8
  * @param eightBit      the original MAIL FROM carried BODY=8BITMIME
+ * @param dsn           the RFC 3461 parameters of the transaction, per recipient in {@code to}'s
+ *                      order, so a re-send passes them on as the first attempt did
  */
 public record FailedMessage(
         QueueId id, String from, List<String> to, Instant receivedAt, int attempts,
         Instant lastAttemptAt, String lastError, byte[] content, boolean smtpUtf8,
-        boolean eightBit) {
+        boolean eightBit, Dsn dsn) {
 
     public FailedMessage {
         to = List.copyOf(to);
+        dsn = dsn == null ? Dsn.NONE : dsn;
+    }
+
+    /** Without DSN parameters. */
+    public FailedMessage(QueueId id, String from, List<String> to, Instant receivedAt, int attempts,
+                         Instant lastAttemptAt, String lastError, byte[] content, boolean smtpUtf8,
+                         boolean eightBit) {
+        this(id, from, to, receivedAt, attempts, lastAttemptAt, lastError, content, smtpUtf8, eightBit, Dsn.NONE);
     }
 
     /** The same message without its content, for listings. */
     public FailedMessage summary() {
         return new FailedMessage(id, from, to, receivedAt, attempts, lastAttemptAt, lastError,
-                null, smtpUtf8, eightBit);
+                null, smtpUtf8, eightBit, dsn);
     }
 }

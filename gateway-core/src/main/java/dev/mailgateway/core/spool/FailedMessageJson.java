@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.mailgateway.core.model.Dsn;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import java.io.ByteArrayOutputStream;
@@ -58,6 +59,7 @@ final class FailedMessageJson {
             g.writeStringField("lastError", m.lastError() == null ? "" : m.lastError());
             g.writeBooleanField("smtpUtf8", m.smtpUtf8());
             g.writeBooleanField("eightBit", m.eightBit());
+            writeDsn(g, m.dsn());
             if (utf8) {
                 g.writeFieldName("content");
                 try (java.io.Reader r = new java.io.InputStreamReader(content.openStream(), StandardCharsets.UTF_8)) {
@@ -130,6 +132,7 @@ final class FailedMessageJson {
         String lastError = "";
         boolean smtpUtf8 = false;
         boolean eightBit = false;
+        Dsn dsn = Dsn.NONE;
         byte[] content = null;
         boolean hasContent = false;
         try (JsonParser p = JSON.createParser(json)) {
@@ -157,6 +160,7 @@ final class FailedMessageJson {
                     case "lastError" -> lastError = text(p, t, field);
                     case "smtpUtf8" -> smtpUtf8 = bool(p, t, field);
                     case "eightBit" -> eightBit = bool(p, t, field);
+                    case "dsn" -> dsn = readDsn(p, t);
                     case "content" -> {
                         expect(t, JsonToken.VALUE_STRING, "content: a string");
                         hasContent = true;
@@ -191,7 +195,62 @@ final class FailedMessageJson {
             throw new IllegalArgumentException("neither content nor contentBase64");
         }
         return new FailedMessage(expected, from, to, receivedAt, attempts, lastAttemptAt, lastError,
-                content, smtpUtf8, eightBit);
+                content, smtpUtf8, eightBit, dsn);
+    }
+
+    /**
+     * {@code "dsn": {"ret", "envId", "notify": [...], "orcpt": [...]}} (RFC 3461, per recipient in
+     * {@code to}'s order), written only when the transaction had DSN parameters; files without it
+     * read as before.
+     */
+    private static void writeDsn(JsonGenerator g, Dsn dsn) throws IOException {
+        if (dsn.isEmpty()) {
+            return;
+        }
+        g.writeObjectFieldStart("dsn");
+        g.writeStringField("ret", dsn.ret());
+        g.writeStringField("envId", dsn.envId());
+        g.writeArrayFieldStart("notify");
+        for (String n : dsn.notifies()) {
+            g.writeString(n);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("orcpt");
+        for (String o : dsn.orcpt()) {
+            g.writeString(o);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static Dsn readDsn(JsonParser p, JsonToken t) throws IOException {
+        expect(t, JsonToken.START_OBJECT, "dsn: an object");
+        String ret = "";
+        String envId = "";
+        List<String> notifies = List.of();
+        List<String> orcpt = List.of();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "ret" -> ret = text(p, v, "dsn.ret");
+                case "envId" -> envId = text(p, v, "dsn.envId");
+                case "notify" -> notifies = strings(p, v, "dsn.notify");
+                case "orcpt" -> orcpt = strings(p, v, "dsn.orcpt");
+                default -> p.skipChildren();
+            }
+        }
+        return new Dsn(ret, envId, notifies, orcpt);
+    }
+
+    private static List<String> strings(JsonParser p, JsonToken t, String what) throws IOException {
+        expect(t, JsonToken.START_ARRAY, what + ": an array");
+        List<String> out = new ArrayList<>();
+        while (p.nextToken() == JsonToken.VALUE_STRING) {
+            out.add(p.getText());
+        }
+        expect(p.currentToken(), JsonToken.END_ARRAY, what + ": strings only");
+        return out;
     }
 
     private static void expect(JsonToken got, JsonToken want, String what) {

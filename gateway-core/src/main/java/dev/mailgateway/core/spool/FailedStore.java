@@ -32,7 +32,7 @@ public interface FailedStore extends Closeable {
             }
         }).thenCompose(bytes -> store(new FailedMessage(message.id(), message.from(), message.to(),
                 message.receivedAt(), message.attempts(), message.lastAttemptAt(), message.lastError(), bytes,
-                message.smtpUtf8(), message.eightBit())));
+                message.smtpUtf8(), message.eightBit(), message.dsn())));
     }
 
     /** Every stored message without content, oldest first. */

@@ -279,7 +279,7 @@ public final class FileFailedStore implements FailedStore {
         FailedMessage m = found.get();
         long version = versions.getOrDefault(id, -1L);
         Envelope envelope = new Envelope(id, m.from(), m.to(), m.receivedAt(), "", "", "",
-                m.smtpUtf8(), m.eightBit());
+                m.smtpUtf8(), m.eightBit(), m.dsn());
         resending.add(id);
         CompletableFuture<QueueId> accepted;
         try {

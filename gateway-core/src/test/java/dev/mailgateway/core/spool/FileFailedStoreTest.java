@@ -166,6 +166,41 @@ class FileFailedStoreTest {
         assertThat(join(store.retry(id))).isFalse(); // no such file any more
     }
 
+    /** Issue #14 point 7: the RFC 3461 parameters survive the failed store, so a re-send passes them on. */
+    @Test
+    void dsnParametersAreKeptInTheFileAndTravelWithTheResend_rfc3461() throws Exception {
+        ManualIngress ingress = new ManualIngress();
+        FileFailedStore store = store(ingress);
+        QueueId id = ids.next();
+        byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(UTF_8);
+        dev.mailgateway.core.model.Dsn dsn = new dev.mailgateway.core.model.Dsn("HDRS", "QQ314159+2Bx",
+                List.of("SUCCESS,FAILURE", ""), List.of("rfc822;bad@example.com", ""));
+        FailedMessage plain = failed(id, content);
+        join(store.store(new FailedMessage(plain.id(), plain.from(), plain.to(), plain.receivedAt(), plain.attempts(),
+                plain.lastAttemptAt(), plain.lastError(), content, plain.smtpUtf8(), plain.eightBit(), dsn)));
+
+        JsonNode json = new ObjectMapper().readTree(failedDir().resolve(id + ".json").toFile());
+        assertThat(json.get("dsn").get("ret").asText()).isEqualTo("HDRS");
+        assertThat(json.get("dsn").get("notify")).extracting(JsonNode::asText).containsExactly("SUCCESS,FAILURE", "");
+        assertThat(join(store.get(id)).orElseThrow().dsn()).isEqualTo(dsn);
+
+        CompletableFuture<Boolean> retried = store.retry(id);
+        assertThat(await(() -> !ingress.pending.isEmpty(), 5000)).isTrue();
+        ingress.pending.poll().complete(id);
+        assertThat(join(retried)).isTrue();
+        assertThat(ingress.envelopes.get(0).dsn()).isEqualTo(dsn);
+    }
+
+    @Test
+    void aFileWithoutDsnReadsAsNoDsn() throws Exception {
+        FileFailedStore store = store(new ManualIngress());
+        QueueId id = ids.next();
+        join(store.store(failed(id, "a\r\n".getBytes(UTF_8))));
+
+        assertThat(new ObjectMapper().readTree(failedDir().resolve(id + ".json").toFile()).has("dsn")).isFalse();
+        assertThat(join(store.get(id)).orElseThrow().dsn()).isEqualTo(dev.mailgateway.core.model.Dsn.NONE);
+    }
+
     @Test
     void aResendTheSpoolRefusesKeepsTheFile() throws Exception {
         ManualIngress ingress = new ManualIngress();

@@ -277,7 +277,7 @@ public final class RelayWorker {
         MessageContent body = d.body();
         FailedMessage fm = new FailedMessage(m.id(), m.envelope().sender(), failed, m.envelope().receivedAt(),
                 attempt, now, lastError, body.inMemory() ? body.bytes() : null, m.envelope().smtpUtf8(),
-                m.envelope().eightBit());
+                m.envelope().eightBit(), dsnOf(m.envelope(), failed));
         CompletableFuture<Void> stored;
         try {
             stored = body.inMemory() ? failedStore.store(fm) : failedStore.store(fm, body); // streamed from the spool
@@ -469,6 +469,22 @@ public final class RelayWorker {
 
     private void expire(SpooledMessage m) {
         loadAndDeliver(m, "451 4.4.1 no upstream available: " + transport.notReadyReason());
+    }
+
+    /** The envelope's DSN parameters for {@code subset} of its recipients, in that order (the failed store's). */
+    private static dev.mailgateway.core.model.Dsn dsnOf(dev.mailgateway.core.model.Envelope e, List<String> subset) {
+        dev.mailgateway.core.model.Dsn all = e.dsn();
+        if (all.isEmpty()) {
+            return all;
+        }
+        List<String> notifies = new ArrayList<>(subset.size());
+        List<String> orcpt = new ArrayList<>(subset.size());
+        for (String r : subset) {
+            int i = e.recipients().indexOf(r);
+            notifies.add(i < 0 ? "" : all.notifyOf(i));
+            orcpt.add(i < 0 ? "" : all.orcptOf(i));
+        }
+        return new dev.mailgateway.core.model.Dsn(all.ret(), all.envId(), notifies, orcpt);
     }
 
     private void updateWaitingGauge() {
