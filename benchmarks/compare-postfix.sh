@@ -24,7 +24,8 @@
 # usage: benchmarks/compare-postfix.sh [--cases "4k 64k 1m 10m"] [--relays "postfix gateway"]
 #                                      [--rounds 3] [--sessions 20] [--scale 1.0] [--no-ceiling]
 # --no-ceiling skips the first runs, smtp-source straight into smtp-sink for each case.
-# --relays "" runs the ceilings only.
+# --relays "" runs the ceilings only; --relays "postfix gateway none" adds the ceiling (relay
+# "none": the client straight into the sink) as a third side of every round.
 # env:   GW_JAVA_OPTS   extra JVM options for the gateway (e.g. -XX:StartFlightRecording=...)
 #        KEEP=1         keep the work directory (configs, logs)   MAILLOG=1  Postfix maillog file
 #        BASE_PORT      first of 4 loopback ports (default 22525)
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
     --sessions) SESSIONS=$2; shift 2 ;;
     --scale) SCALE=$2; shift 2 ;;
     --no-ceiling) CEILING=0; shift ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -377,6 +378,7 @@ for relay in $RELAYS; do
       start_gateway
       gateway_fsyncs >/dev/null # load the admin's classes now, not in the first measured case
       w=$WARMUP ;;
+    none) continue ;;   # the ceiling as a third side of the rounds: nothing to start or warm
     *) die "unknown relay $relay" ;;
   esac
   log "$relay: warm-up, $w messages of 4 KiB (not measured)"
@@ -426,16 +428,19 @@ awk '
     load[k]=load[k] " " v["load1"]; one[r,k,rd]=v["e2e_msgs_per_s"]; rounds[k,rd]=1
     if (!(k in seen)) { seen[k]=1; order[++n]=k } }
   END {
-    printf "%-10s %9s %9s %7s %9s %9s %15s %9s %9s %9s %9s %11s\n", "case", "pf msg/s", "gw msg/s", "ratio",
-      "pf MiB/s", "gw MiB/s", "pair ratios", "pf ms/msg", "gw ms/msg", "pf ms/MiB", "gw ms/MiB", "load1"
+    printf "%-10s %9s %9s %7s %9s %9s %15s %9s %9s %9s %9s %11s %10s\n", "case", "pf msg/s", "gw msg/s", "ratio",
+      "pf MiB/s", "gw MiB/s", "pair ratios", "pf ms/msg", "gw ms/msg", "pf ms/MiB", "gw ms/MiB", "load1", "ceil msg/s"
     for (i=1;i<=n;i++) { k=order[i]
       if (k ~ /ceiling/) { printf "%-10s (no relay: %s msgs/s, %s MiB/s, load %s)\n", k, median(rate["none",k]), median(mib["none",k]), load[k]; continue }
       p=median(rate["postfix",k]); g=median(rate["gateway",k])
       pr=""; for (key in rounds) { split(key, kk, SUBSEP); if (kk[1] == k && one["postfix",k,kk[2]] > 0 && one["gateway",k,kk[2]] > 0)
         pr = pr " " sprintf("%.2f", one["gateway",k,kk[2]] / one["postfix",k,kk[2]]) }
-      printf "%-10s %9s %9s %7s %9s %9s %15s %9s %9s %9s %9s %11s\n", k, p, g, (p>0&&g>0)?sprintf("%.2fx",g/p):"-",
+      c=median(rate["none",k])
+      printf "%-10s %9s %9s %7s %9s %9s %15s %9s %9s %9s %9s %11s %10s\n", k, p, g, (p>0&&g>0)?sprintf("%.2fx",g/p):"-",
         median(mib["postfix",k]), median(mib["gateway",k]), (pr=="")?"-":range(pr),
-        median(cpu["postfix",k]), median(cpu["gateway",k]), median(cmib["postfix",k]), median(cmib["gateway",k]), range(load[k]) }
+        median(cpu["postfix",k]), median(cpu["gateway",k]), median(cmib["postfix",k]), median(cmib["gateway",k]), range(load[k]),
+        (c=="")?"-":c }
   }' "$RESULTS"
-echo "(ratio = median gateway / median Postfix; pair ratios = the range of gateway/Postfix within each round)"
+echo "(ratio = median gateway / median Postfix; pair ratios = the range of gateway/Postfix within each round;"
+echo " ceil = smtp-source straight into smtp-sink in the same rounds, with --relays \"postfix gateway none\")"
 cp "$RESULTS" "${RESULTS_COPY:-/tmp/compare-postfix-results.txt}" 2>/dev/null || true
