@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.server;
 
+import dev.mailgateway.core.text.Utf8;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
@@ -244,7 +245,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
-        if (!params.smtpUtf8() && !SmtpText.isAscii(path.address())) {
+        if (!params.smtpUtf8() && !Utf8.isAscii(path.address())) {
             write(SmtpReplies.badSender(ctx.alloc(), "non-ASCII characters need the SMTPUTF8 parameter"));
             return;
         }
