@@ -1,8 +1,8 @@
 package dev.mailgateway.admin;
 
+import dev.mailgateway.core.util.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.UncheckedIOException;
@@ -23,9 +23,8 @@ record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
 
     static final String JSON = "application/json; charset=utf-8";
 
-    /** One mapper for the module: thread-safe once configured. */
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** The shared general-purpose mapper ({@link Json}). */
+    static final ObjectMapper MAPPER = Json.MAPPER;
 
     AdminResponse {
         headers = Map.copyOf(headers);

@@ -1,14 +1,11 @@
 package dev.mailgateway.admin;
 
+import dev.mailgateway.core.text.Utf8;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.FailedStore;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
@@ -93,25 +90,13 @@ final class FailedEndpoint {
                 .put("smtpUtf8", m.smtpUtf8())
                 .put("eightBit", m.eightBit());
         byte[] content = m.content() == null ? new byte[0] : m.content();
-        String text = utf8OrNull(content);
+        String text = Utf8.strictOrNull(content);
         if (text != null) {
             node.put("content", text);
         } else {
             node.put("contentBase64", Base64.getEncoder().encodeToString(content));
         }
         return node;
-    }
-
-    private static String utf8OrNull(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     private static String text(Instant instant) {

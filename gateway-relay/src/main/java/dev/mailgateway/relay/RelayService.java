@@ -1,5 +1,6 @@
 package dev.mailgateway.relay;
 
+import dev.mailgateway.core.net.LocalHostName;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
@@ -26,7 +27,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Promise;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -292,16 +292,6 @@ public final class RelayService {
     }
 
     private static String heloName(GatewayConfig cfg) {
-        String name = cfg.smtp().hostname();
-        if (!name.isBlank()) {
-            return name;
-        }
-        try {
-            String host = InetAddress.getLocalHost().getCanonicalHostName();
-            // RFC 5321 4.1.3: an address, not a name, goes in brackets
-            return host.matches("[0-9.]+") ? "[" + host + "]" : host.contains(":") ? "[IPv6:" + host + "]" : host;
-        } catch (Exception e) {
-            return "localhost";
-        }
+        return LocalHostName.orConfigured(cfg.smtp().hostname());
     }
 }

@@ -1,5 +1,6 @@
 package dev.mailgateway.server;
 
+import dev.mailgateway.core.util.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -47,7 +48,7 @@ final class ConfigReloader {
             // issue #14: outbound TLS policy (per connection) and path leniency (per command)
             "forwardTlsLevel", "forwardTlsCaFile", "smtp.requireAngleBrackets");
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().findAndAddModules().build();
+    private static final JsonMapper MAPPER = Json.MAPPER;
 
     /** What a reload did. {@code error} is null when the new config was valid. */
     record Result(List<String> applied, List<String> needRestart, String error) {

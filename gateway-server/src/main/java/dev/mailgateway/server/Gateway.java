@@ -108,7 +108,7 @@ public final class Gateway implements AutoCloseable {
 
             spool = new FileSpool(emailsDir.resolve("spool"), config.spool(), metrics);
             closers.push(new Closer("spool", spool::close));
-            ingress = new SpoolingIngress(spool, dispatcher, config.spool(), metrics);
+            ingress = new SpoolingIngress(spool, dispatcher, config.spool());
             failed = new FileFailedStore(emailsDir.resolve("failed"), ingress, metrics);
             closers.push(new Closer("failed store", failed::close));
             HealthCheck spoolHealth = new SpoolHealthCheck(spool, config.spool());

@@ -1,5 +1,6 @@
 package dev.mailgateway.server;
 
+import dev.mailgateway.core.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.GatewayConfig;
@@ -25,7 +26,7 @@ final class HealthProbe {
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonMapper MAPPER = Json.MAPPER;
 
     private HealthProbe() {
     }

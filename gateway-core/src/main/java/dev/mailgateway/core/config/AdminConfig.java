@@ -15,8 +15,15 @@ public record AdminConfig(String token, int maxTokenFailures, int tokenFailureWi
         Check.positive("admin.tokenLockoutSec", tokenLockoutSec);
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final String DEFAULT_TOKEN = "";
+    public static final int DEFAULT_MAX_TOKEN_FAILURES = 10;
+    public static final int DEFAULT_TOKEN_FAILURE_WINDOW_SEC = 60;
+    public static final int DEFAULT_TOKEN_LOCKOUT_SEC = 300;
+
     public static AdminConfig defaults() {
-        return new AdminConfig("", 10, 60, 300);
+        return new AdminConfig(DEFAULT_TOKEN, DEFAULT_MAX_TOKEN_FAILURES, DEFAULT_TOKEN_FAILURE_WINDOW_SEC,
+                DEFAULT_TOKEN_LOCKOUT_SEC);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.mailgateway.core.config;
 
+import dev.mailgateway.core.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -37,7 +37,7 @@ final class ConfigKeys {
 
     /** The default configuration as a JSON tree; callers must copy it ({@link #defaultsTree()}). */
     private static final ObjectNode DEFAULTS =
-            JsonMapper.builder().build().valueToTree(GatewayConfig.defaults());
+            Json.MAPPER.valueToTree(GatewayConfig.defaults());
 
     /** Leaf keys by path, in the order of the defaults tree. */
     static final Map<String, Key> KEYS;

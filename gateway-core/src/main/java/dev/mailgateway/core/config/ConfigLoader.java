@@ -40,6 +40,11 @@ public final class ConfigLoader {
     public record Loaded(GatewayConfig config, String source) {
     }
 
+    /**
+     * Reads config files and env values. Its own mapper, not {@link dev.mailgateway.core.util.Json}:
+     * comments allowed, duplicate keys, unknown keys, trailing tokens and scalar coercion refused,
+     * which the general-purpose mapper must not do to admin bodies or config trees.
+     */
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)

@@ -87,6 +87,17 @@ final class ConfigMerger {
         return out;
     }
 
+    /** An int ({@code int32}) or long key's JSON value: an integral number within the kind's range. */
+    private static void checkInteger(boolean int32, JsonNode v, String key) {
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new ConfigException(key + " must be an integer, got " + describe(v, key));
+        }
+        if (int32 && !v.canConvertToInt()) {
+            throw new ConfigException(key + " must be an integer between " + Integer.MIN_VALUE
+                    + " and " + Integer.MAX_VALUE + ", got " + describe(v, key));
+        }
+    }
+
     /** Checks a scalar or string-list value's JSON type. */
     static void checkValue(ConfigKeys.Kind kind, JsonNode v, String key) {
         switch (kind) {
@@ -95,20 +106,7 @@ final class ConfigMerger {
                     throw new ConfigException(key + " must be a string, got " + describe(v, key));
                 }
             }
-            case INT -> {
-                if (!v.isIntegralNumber()) {
-                    throw new ConfigException(key + " must be an integer, got " + describe(v, key));
-                }
-                if (!v.canConvertToInt()) {
-                    throw new ConfigException(key + " must be an integer between " + Integer.MIN_VALUE
-                            + " and " + Integer.MAX_VALUE + ", got " + describe(v, key));
-                }
-            }
-            case LONG -> {
-                if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                    throw new ConfigException(key + " must be an integer, got " + describe(v, key));
-                }
-            }
+            case INT, LONG -> checkInteger(kind == ConfigKeys.Kind.INT, v, key);
             case DOUBLE -> {
                 if (!v.isNumber()) {
                     throw new ConfigException(key + " must be a number, got " + describe(v, key));

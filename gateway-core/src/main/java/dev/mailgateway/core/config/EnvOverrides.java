@@ -63,32 +63,27 @@ final class EnvOverrides {
         return applied;
     }
 
+    /** An int or long key's value: digits with an optional sign, within the kind's range. */
+    private static JsonNode integer(ConfigKeys.Key key, String v, String raw) {
+        try {
+            if (!INTEGER.matcher(v).matches()) {
+                throw new NumberFormatException();
+            }
+            return key.kind() == ConfigKeys.Kind.INT
+                    ? JsonNodeFactory.instance.numberNode(Integer.parseInt(v))
+                    : JsonNodeFactory.instance.numberNode(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw typeError(key, "an integer", raw);
+        }
+    }
+
     static JsonNode convert(ConfigKeys.Key key, String raw) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         String v = raw.trim();
         String name = key.env();
         return switch (key.kind()) {
             case STRING -> f.textNode(raw);
-            case INT -> {
-                try {
-                    if (!INTEGER.matcher(v).matches()) {
-                        throw new NumberFormatException();
-                    }
-                    yield f.numberNode(Integer.parseInt(v));
-                } catch (NumberFormatException e) {
-                    throw typeError(key, "an integer", raw);
-                }
-            }
-            case LONG -> {
-                try {
-                    if (!INTEGER.matcher(v).matches()) {
-                        throw new NumberFormatException();
-                    }
-                    yield f.numberNode(Long.parseLong(v));
-                } catch (NumberFormatException e) {
-                    throw typeError(key, "an integer", raw);
-                }
-            }
+            case INT, LONG -> integer(key, v, raw);
             case DOUBLE -> {
                 if (!DECIMAL.matcher(v).matches()) {
                     throw typeError(key, "a number", raw);

@@ -104,19 +104,44 @@ public record GatewayConfig(
                 admin, "", "");
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final String DEFAULT_SMTP_HOST = "127.0.0.1";
+    public static final int DEFAULT_SMTP_PORT = 25;
+    public static final String DEFAULT_DEFAULT_USERNAME = "";
+    public static final String DEFAULT_DEFAULT_PASSWORD = "";
+    public static final boolean DEFAULT_FORWARD_SMTP = false;
+    public static final String DEFAULT_FORWARD_HOST = "";
+    public static final int DEFAULT_FORWARD_PORT = 587;
+    public static final String DEFAULT_FORWARD_USERNAME = "";
+    public static final String DEFAULT_FORWARD_PASSWORD = "";
+    public static final boolean DEFAULT_FORWARD_SSL = false;
+    public static final List<ProviderConfig> DEFAULT_FORWARD_PROVIDERS = List.of();
+    public static final int DEFAULT_BATCH_SIZE = 20;
+    public static final int DEFAULT_BATCH_DELAY = 1000;
+    public static final boolean DEFAULT_CONTINUE_ON_ERROR = true;
+    public static final boolean DEFAULT_ENABLE_HEALTH_CHECK = true;
+    public static final int DEFAULT_HEALTH_CHECK_PORT = 8025;
+    public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
+    public static final int DEFAULT_WORKER_COUNT = 5;
+    public static final int DEFAULT_QUEUE_SIZE = 1000;
+    public static final int DEFAULT_PROCESSING_TIMEOUT = 300;
+    public static final String DEFAULT_EMAILS_DIR = "emails";
+    public static final String DEFAULT_FORWARD_TLS_LEVEL = "";
+    public static final String DEFAULT_FORWARD_TLS_CA_FILE = "";
+
     /** The spec's defaults, plus the gateway's own. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(
-                "127.0.0.1", 25, "", "",
-                false, "", 587, "", "", false, List.of(),
-                20, 1000, true,
-                true, 8025, "127.0.0.1",
-                5, 1000, 300,
-                "emails",
+        return new GatewayConfig(DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, DEFAULT_DEFAULT_USERNAME,
+                DEFAULT_DEFAULT_PASSWORD, DEFAULT_FORWARD_SMTP, DEFAULT_FORWARD_HOST,
+                DEFAULT_FORWARD_PORT, DEFAULT_FORWARD_USERNAME, DEFAULT_FORWARD_PASSWORD,
+                DEFAULT_FORWARD_SSL, DEFAULT_FORWARD_PROVIDERS, DEFAULT_BATCH_SIZE,
+                DEFAULT_BATCH_DELAY, DEFAULT_CONTINUE_ON_ERROR, DEFAULT_ENABLE_HEALTH_CHECK,
+                DEFAULT_HEALTH_CHECK_PORT, DEFAULT_ADMIN_HOST, DEFAULT_WORKER_COUNT,
+                DEFAULT_QUEUE_SIZE, DEFAULT_PROCESSING_TIMEOUT, DEFAULT_EMAILS_DIR,
                 RateLimitsConfig.defaults(), SecurityConfig.defaults(), RetryConfig.defaults(),
                 LimitsConfig.defaults(), SpoolConfig.defaults(), TlsConfig.defaults(),
                 SmtpConfig.defaults(), RelayConfig.defaults(), AdminConfig.defaults(),
-                "", "");
+                DEFAULT_FORWARD_TLS_LEVEL, DEFAULT_FORWARD_TLS_CA_FILE);
     }
 
     /** True when SMTP AUTH credentials are configured for inbound clients. */

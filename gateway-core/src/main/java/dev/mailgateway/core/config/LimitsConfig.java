@@ -51,9 +51,18 @@ public record LimitsConfig(
         Check.positive("limits.dataDeadlineSec", dataDeadlineSec);
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final long DEFAULT_MAX_MESSAGE_SIZE_BYTES = 26_214_400L;
+    public static final int DEFAULT_MAX_RECIPIENTS = 1000;
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 200;
+    public static final int DEFAULT_IDLE_TIMEOUT_SEC = 300;
+
     public static LimitsConfig defaults() {
         // 32 MiB of DATA in flight: an eighth of a 256 MiB heap, so it cannot crowd out the rest
-        return new LimitsConfig(26_214_400L, 1000, 10_000, 200, 300, DEFAULT_MAX_BUFFERED_DATA_BYTES,
-                DEFAULT_COMMAND_DEADLINE_SEC, DEFAULT_DATA_DEADLINE_SEC);
+        return new LimitsConfig(DEFAULT_MAX_MESSAGE_SIZE_BYTES, DEFAULT_MAX_RECIPIENTS, DEFAULT_MAX_CONNECTIONS,
+                DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_IDLE_TIMEOUT_SEC,
+                DEFAULT_MAX_BUFFERED_DATA_BYTES, DEFAULT_COMMAND_DEADLINE_SEC,
+                DEFAULT_DATA_DEADLINE_SEC);
     }
 }

@@ -1,9 +1,5 @@
 package dev.mailgateway.core.config;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
-
 /**
  * The current configuration, replaced as a whole on reload (SIGHUP). Components that honour
  * run-time changes (rate limits, credentials, providers, batching, retry) read
@@ -13,7 +9,6 @@ import java.util.function.Consumer;
 public final class LiveConfig {
 
     private volatile GatewayConfig current;
-    private final List<Consumer<GatewayConfig>> listeners = new CopyOnWriteArrayList<>();
 
     public LiveConfig(GatewayConfig initial) {
         this.current = initial;
@@ -23,15 +18,8 @@ public final class LiveConfig {
         return current;
     }
 
-    /** Replaces the configuration and tells every listener, on the calling thread. */
+    /** Replaces the configuration; readers see it at their next {@link #current()}. */
     public void replace(GatewayConfig next) {
         this.current = next;
-        for (Consumer<GatewayConfig> l : listeners) {
-            l.accept(next);
-        }
-    }
-
-    public void onChange(Consumer<GatewayConfig> listener) {
-        listeners.add(listener);
     }
 }

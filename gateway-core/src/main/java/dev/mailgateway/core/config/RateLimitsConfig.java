@@ -22,7 +22,16 @@ public record RateLimitsConfig(
         this(enabled, maxPerHour, maxPerDay, globalMaxPerHour, globalMaxPerDay, RedisRateLimitsConfig.defaults());
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final boolean DEFAULT_ENABLED = false;
+    public static final int DEFAULT_MAX_PER_HOUR = 500;
+    public static final int DEFAULT_MAX_PER_DAY = 2000;
+    public static final int DEFAULT_GLOBAL_MAX_PER_HOUR = 1000;
+    public static final int DEFAULT_GLOBAL_MAX_PER_DAY = 5000;
+
     public static RateLimitsConfig defaults() {
-        return new RateLimitsConfig(false, 500, 2000, 1000, 5000, RedisRateLimitsConfig.defaults());
+        return new RateLimitsConfig(DEFAULT_ENABLED, DEFAULT_MAX_PER_HOUR, DEFAULT_MAX_PER_DAY,
+                DEFAULT_GLOBAL_MAX_PER_HOUR, DEFAULT_GLOBAL_MAX_PER_DAY,
+                RedisRateLimitsConfig.defaults());
     }
 }

@@ -43,8 +43,14 @@ public record RedisRateLimitsConfig(String uri, String keyPrefix, int timeoutMs,
         }
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final String DEFAULT_URI = "";
+    public static final String DEFAULT_KEY_PREFIX = "mail-gateway:rl:";
+    public static final int DEFAULT_TIMEOUT_MS = 250;
+    public static final String DEFAULT_ON_ERROR = "local";
+
     public static RedisRateLimitsConfig defaults() {
-        return new RedisRateLimitsConfig("", "mail-gateway:rl:", 250, "local");
+        return new RedisRateLimitsConfig(DEFAULT_URI, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT_MS, DEFAULT_ON_ERROR);
     }
 
     /** True when a Redis URI is set. */

@@ -22,7 +22,19 @@ public record RelayConfig(
         Check.positive("relay.providerBackoffSec", providerBackoffSec);
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final int DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+    public static final int DEFAULT_GREETING_TIMEOUT_SEC = 300;
+    public static final int DEFAULT_COMMAND_TIMEOUT_SEC = 300;
+    public static final int DEFAULT_DATA_TIMEOUT_SEC = 600;
+    public static final int DEFAULT_POOL_MAX_PER_UPSTREAM = 4;
+    public static final int DEFAULT_POOL_IDLE_TIMEOUT_SEC = 60;
+    public static final int DEFAULT_PROVIDER_BACKOFF_SEC = 60;
+
     public static RelayConfig defaults() {
-        return new RelayConfig(30_000, 300, 300, 600, 4, 60, 60);
+        return new RelayConfig(DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_GREETING_TIMEOUT_SEC,
+                DEFAULT_COMMAND_TIMEOUT_SEC, DEFAULT_DATA_TIMEOUT_SEC,
+                DEFAULT_POOL_MAX_PER_UPSTREAM, DEFAULT_POOL_IDLE_TIMEOUT_SEC,
+                DEFAULT_PROVIDER_BACKOFF_SEC);
     }
 }

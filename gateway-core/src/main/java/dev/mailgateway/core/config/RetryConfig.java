@@ -37,8 +37,16 @@ public record RetryConfig(
         }
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    public static final long DEFAULT_INITIAL_DELAY_MS = 1000;
+    public static final long DEFAULT_MAX_DELAY_MS = 300_000;
+    public static final double DEFAULT_MULTIPLIER = 2.0;
+    public static final long DEFAULT_FAILED_RETRY_INTERVAL_MS = 600_000;
+
     public static RetryConfig defaults() {
-        return new RetryConfig(5, 1000, 300_000, 2.0, 600_000, DEFAULT_MAX_AGE_SEC);
+        return new RetryConfig(DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS,
+                DEFAULT_MULTIPLIER, DEFAULT_FAILED_RETRY_INTERVAL_MS, DEFAULT_MAX_AGE_SEC);
     }
 
     /** The delay before attempt {@code attempt + 1}, after {@code attempt} attempts, without jitter. */

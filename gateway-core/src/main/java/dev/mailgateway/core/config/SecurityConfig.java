@@ -27,8 +27,16 @@ public record SecurityConfig(
         }
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final boolean DEFAULT_ALLOW_LOCAL_ONLY = true;
+    public static final boolean DEFAULT_LOG_ALL_EMAILS = true;
+    public static final boolean DEFAULT_REQUIRE_AUTH = true;
+    public static final boolean DEFAULT_ALLOW_OPEN_RELAY = false;
+    public static final List<String> DEFAULT_ALLOWED_NETWORKS = List.of();
+    public static final List<String> DEFAULT_ADMIN_ALLOWED_NETWORKS = List.of("127.0.0.0/8", "::1/128");
+
     public static SecurityConfig defaults() {
-        return new SecurityConfig(true, true, true, false, List.of(),
-                List.of("127.0.0.0/8", "::1/128"));
+        return new SecurityConfig(DEFAULT_ALLOW_LOCAL_ONLY, DEFAULT_LOG_ALL_EMAILS, DEFAULT_REQUIRE_AUTH,
+                DEFAULT_ALLOW_OPEN_RELAY, DEFAULT_ALLOWED_NETWORKS, DEFAULT_ADMIN_ALLOWED_NETWORKS);
     }
 }

@@ -69,8 +69,25 @@ public record SmtpConfig(
                 authFailureWindowSec, shutdownGraceSec, false, 0);
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final String DEFAULT_HOSTNAME = "";
+    public static final int DEFAULT_MAX_LINE_LENGTH = 512;
+    public static final String DEFAULT_BARE_LINE_FEED = "normalize";
+    public static final int DEFAULT_AUTH_FAILURE_DELAY_MS = 1000;
+    public static final int DEFAULT_MAX_AUTH_FAILURES = 5;
+    public static final int DEFAULT_AUTH_FAILURE_WINDOW_SEC = 300;
+    public static final int DEFAULT_SHUTDOWN_GRACE_SEC = 30;
+    public static final boolean DEFAULT_REQUIRE_ANGLE_BRACKETS = false;
+    public static final int DEFAULT_IMPLICIT_TLS_PORT = 0;
+    public static final boolean DEFAULT_PROXY_PROTOCOL = false;
+    public static final List<String> DEFAULT_PROXY_TRUSTED_NETWORKS = List.of();
+
     public static SmtpConfig defaults() {
-        return new SmtpConfig("", 512, "normalize", 1000, 5, 300, 30, false, 0, false, List.of());
+        return new SmtpConfig(DEFAULT_HOSTNAME, DEFAULT_MAX_LINE_LENGTH, DEFAULT_BARE_LINE_FEED,
+                DEFAULT_AUTH_FAILURE_DELAY_MS, DEFAULT_MAX_AUTH_FAILURES,
+                DEFAULT_AUTH_FAILURE_WINDOW_SEC, DEFAULT_SHUTDOWN_GRACE_SEC,
+                DEFAULT_REQUIRE_ANGLE_BRACKETS, DEFAULT_IMPLICIT_TLS_PORT, DEFAULT_PROXY_PROTOCOL,
+                DEFAULT_PROXY_TRUSTED_NETWORKS);
     }
 
     public boolean rejectBareLineFeed() {

@@ -30,7 +30,12 @@ public record SpoolConfig(boolean fsync, long minFreeDiskMb, int maxMessages, in
         Check.positive("spool.writeTimeoutSec", writeTimeoutSec);
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final boolean DEFAULT_FSYNC = true;
+    public static final long DEFAULT_MIN_FREE_DISK_MB = 100;
+
     public static SpoolConfig defaults() {
-        return new SpoolConfig(true, 100, DEFAULT_MAX_MESSAGES, DEFAULT_WRITE_TIMEOUT_SEC);
+        return new SpoolConfig(DEFAULT_FSYNC, DEFAULT_MIN_FREE_DISK_MB, DEFAULT_MAX_MESSAGES,
+                DEFAULT_WRITE_TIMEOUT_SEC);
     }
 }

@@ -12,8 +12,12 @@ public record TlsConfig(String certFile, String keyFile) {
         }
     }
 
+    // The defaults by name, one per component; ConfigurationDocTest checks the documented ones against defaults().
+    public static final String DEFAULT_CERT_FILE = "";
+    public static final String DEFAULT_KEY_FILE = "";
+
     public static TlsConfig defaults() {
-        return new TlsConfig("", "");
+        return new TlsConfig(DEFAULT_CERT_FILE, DEFAULT_KEY_FILE);
     }
 
     public boolean enabled() {

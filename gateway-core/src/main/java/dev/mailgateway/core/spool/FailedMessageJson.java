@@ -1,5 +1,6 @@
 package dev.mailgateway.core.spool;
 
+import dev.mailgateway.core.text.Utf8;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -10,8 +11,6 @@ import dev.mailgateway.core.model.QueueId;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,9 +76,7 @@ final class FailedMessageJson {
 
     /** Strict UTF-8 check of a streamed content, a chunk at a time. */
     private static boolean isStrictUtf8(MessageContent content) throws IOException {
-        java.nio.charset.CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.charset.CharsetDecoder d = Utf8.strictDecoder();
         java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(MessageContent.CHUNK);
         ByteBuffer bytes = ByteBuffer.allocate(MessageContent.CHUNK + 8);
         byte[] part = new byte[MessageContent.CHUNK];
@@ -106,14 +103,7 @@ final class FailedMessageJson {
 
     /** The content as text when it is valid UTF-8, else null (then it is stored as base64). */
     static String strictUtf8(byte[] content) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(content)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        return Utf8.strictOrNull(content);
     }
 
     /**

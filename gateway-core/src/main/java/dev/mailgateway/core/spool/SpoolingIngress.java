@@ -1,7 +1,6 @@
 package dev.mailgateway.core.spool;
 
 import dev.mailgateway.core.config.SpoolConfig;
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.queue.Dispatcher;
@@ -34,14 +33,13 @@ public final class SpoolingIngress implements MessageIngress {
     private volatile long freeDiskMb;
     private volatile long diskCheckedAt;
 
-    public SpoolingIngress(Spool spool, Dispatcher dispatcher, SpoolConfig config, GatewayMetrics metrics) {
+    public SpoolingIngress(Spool spool, Dispatcher dispatcher, SpoolConfig config) {
         this.spool = spool;
         this.dispatcher = dispatcher;
         this.minFreeDiskMb = config.minFreeDiskMb();
         this.maxMessages = config.maxMessages();
         this.freeDiskMb = spool.freeDiskMb();
         this.diskCheckedAt = System.nanoTime();
-        // metrics: appends, fsyncs and the live gauge are counted by the spool itself
     }
 
     @Override

@@ -239,7 +239,7 @@ class FileFailedStoreTest {
         toClose.add(spool);
         spool.recover();
         Dispatcher dispatcher = new Dispatcher(1, 100);
-        SpoolingIngress ingress = new SpoolingIngress(spool, dispatcher, new SpoolConfig(true, 0), metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool, dispatcher, new SpoolConfig(true, 0));
         FileFailedStore store = store(ingress);
         List<QueueId> stored = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -45,7 +45,7 @@ class SpoolingIngressTest {
     void acceptCompletesWithTheIdOnceDurableAndDispatches() throws Exception {
         SpoolConfig config = new SpoolConfig(true, 0);
         Dispatcher dispatcher = new Dispatcher(2, 10);
-        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config);
         QueueId id = ids.next();
 
         assertThat(ingress.admission()).isEqualTo(Admission.OK);
@@ -59,7 +59,7 @@ class SpoolingIngressTest {
     void aFullDispatchWindowDoesNotRefuseMailThatWaitsOldestFirst() throws Exception {
         SpoolConfig config = new SpoolConfig(true, 0, 1_000, 30);
         Dispatcher dispatcher = new Dispatcher(1, 2); // queueSize 2: the in-memory window
-        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config);
         List<QueueId> accepted = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             assertThat(ingress.admission()).isEqualTo(Admission.OK);
@@ -82,7 +82,7 @@ class SpoolingIngressTest {
     void spoolMaxMessagesUndeliveredAnswersQueueFullUntilOutcomesFreeRoom() throws Exception {
         SpoolConfig config = new SpoolConfig(true, 0, 2, 30); // spool.maxMessages 2
         Dispatcher dispatcher = new Dispatcher(1, 1);
-        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config, metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), dispatcher, config);
         List<QueueId> accepted = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             QueueId id = ids.next();
@@ -110,7 +110,7 @@ class SpoolingIngressTest {
     @Test
     void freeDiskUnderTheThresholdAnswersDiskLowAndDegradesHealth() {
         SpoolConfig config = new SpoolConfig(true, Long.MAX_VALUE / 2); // more than any disk
-        SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config, metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config);
 
         assertThat(ingress.admission()).isEqualTo(Admission.DISK_LOW);
         assertThat(new SpoolHealthCheck(spool, config).problems())
@@ -122,14 +122,14 @@ class SpoolingIngressTest {
     @Test
     void shutdownOrAClosedSpoolAnswersUnavailable() throws Exception {
         SpoolConfig config = new SpoolConfig(false, 0);
-        SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config, metrics);
+        SpoolingIngress ingress = new SpoolingIngress(spool(config), new Dispatcher(1, 4), config);
         ingress.shutdown();
         assertThat(ingress.admission()).isEqualTo(Admission.UNAVAILABLE);
         // a transaction already in DATA still gets its message spooled
         QueueId id = ids.next();
         assertThat(ingress.accept(envelope(id, "r@example.com"), content(id)).get(10, TimeUnit.SECONDS)).isEqualTo(id);
 
-        SpoolingIngress other = new SpoolingIngress(spool, new Dispatcher(1, 4), config, metrics);
+        SpoolingIngress other = new SpoolingIngress(spool, new Dispatcher(1, 4), config);
         spool.close();
         assertThat(other.admission()).isEqualTo(Admission.UNAVAILABLE);
     }

@@ -18,11 +18,6 @@ public final class DotStuffing {
     private DotStuffing() {
     }
 
-    /** The wire length of {@code content} once stuffed and terminated. */
-    public static int encodedLength(byte[] content) {
-        return content.length + dotsToStuff(content) + terminatorLength(content);
-    }
-
     /** The body as sent after a 354 reply, ending with CRLF.CRLF. The caller owns the buffer. */
     public static ByteBuf encode(ByteBufAllocator alloc, byte[] content) {
         int dots = dotsToStuff(content);

@@ -1,5 +1,6 @@
 package dev.mailgateway.relay.client;
 
+import dev.mailgateway.core.text.Utf8;
 import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Envelope;
@@ -193,7 +194,7 @@ public final class SmtpTransaction {
             return "552 5.3.4 message of " + sentLength() + " bytes exceeds the SIZE limit "
                     + caps.maxSize() + " of " + addr;
         }
-        boolean utf8 = envelope.smtpUtf8() || !isAscii(envelope.sender()) || !allAscii(rcpts);
+        boolean utf8 = envelope.smtpUtf8() || !Utf8.isAscii(envelope.sender()) || !allAscii(rcpts);
         if (utf8 && !caps.smtpUtf8()) {
             return "553 5.6.7 " + addr + " does not support SMTPUTF8, needed for this message's "
                     + "internationalized addresses (RFC 6531 3.4)";
@@ -452,18 +453,9 @@ public final class SmtpTransaction {
         promise.trySuccess(new BatchResult(all, reusable && conn.isActive(), false));
     }
 
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static boolean allAscii(List<String> list) {
         for (String s : list) {
-            if (!isAscii(s)) {
+            if (!Utf8.isAscii(s)) {
                 return false;
             }
         }

@@ -1,5 +1,6 @@
 package dev.mailgateway.relay.worker;
 
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
@@ -24,13 +25,21 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * One line per distinct (status, reply) of an attempt. With {@code security.logAllEmails} false,
- * addresses are masked ({@code j***@example.com}) and subject and message-id are left out.
+ * addresses are masked like the SMTP session's lines ({@link LogAddress}: {@code j***@example.com}) and subject and message-id are left out.
  */
 public final class OutcomeLog {
 
     private static final Logger log = LoggerFactory.getLogger("dev.mailgateway.relay.delivery");
     private static final int MAX_LISTED = 20;
     private static final int MAX_HEADER_SCAN = 64 * 1024;
+
+    /** The two headers the line shows with {@code security.logAllEmails}; null when absent. */
+    public record Headers(String subject, String messageId) {
+    }
+
+    /** Recipients are grouped by what happened to them: one line per distinct outcome. */
+    private record Outcome(DeliveryStatus status, String reply) {
+    }
 
     private OutcomeLog() {
     }
@@ -41,19 +50,16 @@ public final class OutcomeLog {
         if (!log.isInfoEnabled()) {
             return;
         }
-        Map<String, List<String>> groups = new LinkedHashMap<>();
-        Map<String, DeliveryStatus> statusOf = new LinkedHashMap<>();
+        Map<Outcome, List<String>> groups = new LinkedHashMap<>();
         for (RecipientOutcome o : outcomes) {
-            String key = o.status() + "\u0000" + o.reply();
-            groups.computeIfAbsent(key, k -> new ArrayList<>(2)).add(o.recipient());
-            statusOf.putIfAbsent(key, o.status());
+            groups.computeIfAbsent(new Outcome(o.status(), o.reply()), k -> new ArrayList<>(2)).add(o.recipient());
         }
-        String[] headers = logAllEmails ? headers(content) : null;
+        Headers headers = logAllEmails ? headers(content) : null;
         Duration delay = Duration.between(message.envelope().receivedAt(), now);
-        for (Map.Entry<String, List<String>> g : groups.entrySet()) {
-            DeliveryStatus status = statusOf.get(g.getKey());
-            String reply = g.getKey().substring(g.getKey().indexOf('\u0000') + 1);
-            String line = line(message, attempt, relay, delay, status, reply, g.getValue(), logAllEmails, headers);
+        for (Map.Entry<Outcome, List<String>> g : groups.entrySet()) {
+            DeliveryStatus status = g.getKey().status();
+            String line = line(message, attempt, relay, delay, status, g.getKey().reply(), g.getValue(),
+                    logAllEmails, headers);
             if (status == DeliveryStatus.FAILED) {
                 log.warn(line);
             } else {
@@ -63,15 +69,15 @@ public final class OutcomeLog {
     }
 
     static String line(SpooledMessage m, int attempt, String relay, Duration delay, DeliveryStatus status,
-                       String reply, List<String> rcpts, boolean logAll, String[] headers) {
+                       String reply, List<String> rcpts, boolean logAll, Headers headers) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append(m.id()).append(": from=<").append(address(m.envelope().sender(), logAll)).append(">, to=");
+        sb.append(m.id()).append(": from=").append(LogAddress.bracketed(m.envelope().sender(), logAll)).append(", to=");
         int n = Math.min(rcpts.size(), MAX_LISTED);
         for (int i = 0; i < n; i++) {
             if (i > 0) {
                 sb.append(',');
             }
-            sb.append('<').append(address(rcpts.get(i), logAll)).append('>');
+            sb.append(LogAddress.bracketed(rcpts.get(i), logAll));
         }
         if (rcpts.size() > n) {
             sb.append(" (+").append(rcpts.size() - n).append(" more)");
@@ -84,8 +90,8 @@ public final class OutcomeLog {
                 .append(", status=").append(word(status))
                 .append(" (").append(clean(reply)).append(')');
         if (headers != null) {
-            sb.append(", subject=\"").append(headers[0] == null ? "" : clean(headers[0]).replace("\"", "\\\""))
-                    .append("\", message-id=").append(headers[1] == null ? "" : clean(headers[1]));
+            sb.append(", subject=\"").append(headers.subject() == null ? "" : clean(headers.subject()).replace("\"", "\\\""))
+                    .append("\", message-id=").append(headers.messageId() == null ? "" : clean(headers.messageId()));
         }
         return sb.toString();
     }
@@ -109,20 +115,8 @@ public final class OutcomeLog {
         };
     }
 
-    /** {@code j***@example.com} when masking; the null path stays empty; escaped ({@link ClientText#log}). */
-    public static String address(String address, boolean logAll) {
-        if (logAll || address.isEmpty()) {
-            return ClientText.log(address);
-        }
-        int at = address.lastIndexOf('@');
-        if (at <= 0) {
-            return ClientText.log(address.charAt(0) + "***");
-        }
-        return ClientText.log(address.charAt(0) + "***" + address.substring(at));
-    }
-
     /** Subject and Message-ID from the header block (unfolded, RFC 5322 2.2.3); null when absent. */
-    public static String[] headers(byte[] content) {
+    public static Headers headers(byte[] content) {
         String subject = null;
         String messageId = null;
         int end = Math.min(content.length, MAX_HEADER_SCAN);
@@ -172,7 +166,7 @@ public final class OutcomeLog {
                 messageId = value.toString();
             }
         }
-        return new String[] {subject, messageId};
+        return new Headers(subject, messageId);
     }
 
     private static boolean startsWithIgnoreCase(byte[] c, int from, int to, String prefix) {

@@ -530,11 +530,6 @@ public final class RelayWorker {
         }
     }
 
-    /** Deliveries running now (for tests and gauges; loop only). */
-    public int inFlight() {
-        return inFlight.size() + reading;
-    }
-
     private void checkStopped() {
         if (stopping && stopped != null && inFlight.isEmpty() && reading == 0 && finishing == 0) {
             if (stopped.trySuccess(null)) {

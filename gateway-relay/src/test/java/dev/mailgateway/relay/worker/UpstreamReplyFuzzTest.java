@@ -93,7 +93,7 @@ class UpstreamReplyFuzzTest {
         assertThat(caps.maxSize()).isNotNegative();
         String text = SmtpCodes.text(reply);
         String line = OutcomeLog.line(MESSAGE, 1, "x:25", Duration.ZERO, status, text, List.of("d@e.f"), true,
-                new String[] {null, null});
+                new OutcomeLog.Headers(null, null));
         assertThat(line.chars()).noneMatch(c -> c < 0x20 || c == 0x7f);
     }
 }

@@ -13,8 +13,16 @@ import java.util.Base64;
  */
 public final class SaslExchange {
 
-    /** What to do next: send a challenge, check credentials, or reply with an error. */
-    public record Step(SmtpReply reply, String user, byte[] password) {
+    /**
+     * What to do next: send a challenge, check credentials, or reply with an error.
+     * {@code otherIdentity}: a PLAIN authzid other than the authcid (acting as another identity),
+     * which is not supported, so these credentials must fail whatever the password.
+     */
+    public record Step(SmtpReply reply, String user, byte[] password, boolean otherIdentity) {
+        Step(SmtpReply reply, String user, byte[] password) {
+            this(reply, user, password, false);
+        }
+
         static Step challenge(SmtpReply r) {
             return new Step(r, null, null);
         }
@@ -109,7 +117,7 @@ public final class SaslExchange {
         Arrays.fill(m, (byte) 0);
         if (!authzid.isEmpty() && !authzid.equals(authcid)) {
             // acting as another identity is not supported: treat as bad credentials
-            return new Step(null, "\0" + authcid, password);
+            return new Step(null, authcid, password, true);
         }
         return new Step(null, authcid, password);
     }

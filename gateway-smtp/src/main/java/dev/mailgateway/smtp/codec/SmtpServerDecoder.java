@@ -141,7 +141,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         paused = true;
     }
 
-    /** Octets received and not yet decoded (a test hook: stays small while a long line streams). */
+    /** Octets received and not yet decoded (the handler's deadlines use it; stays small while a long line streams). */
     public int bufferedBytes() {
         return actualReadableBytes();
     }
@@ -149,10 +149,6 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     /** Capacity of the chunk being filled, 0 when none is held (a test hook: bounded, never SIZE-based). */
     public int chunkBytes() {
         return chunk == null ? 0 : chunk.capacity();
-    }
-
-    public boolean isPaused() {
-        return paused;
     }
 
     /** Decodes what was buffered while paused (frames go down the pipeline before this returns). */

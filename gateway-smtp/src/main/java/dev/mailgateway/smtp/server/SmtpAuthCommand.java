@@ -86,11 +86,11 @@ final class SmtpAuthCommand {
             // this user name from this address is blocked: no verdict on the password at all
             Arrays.fill(password, (byte) 0);
             log.info("{} authentication refused for user {} from {}: too many failures (smtp.maxAuthFailures)",
-                    h.session.id, step.user().replace("\0", ""), h.session.ipText);
+                    h.session.id, ClientText.log(step.user()), h.session.ipText);
             h.closeWith(SmtpReplies.TOO_MANY_AUTH_FAILURES);
             return;
         }
-        boolean ok = h.server.credentials.verify(step.user(), password);
+        boolean ok = !step.otherIdentity() && h.server.credentials.verify(step.user(), password);
         Arrays.fill(password, (byte) 0);
         if (ok) {
             h.session.authUser = step.user();

@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.server;
 
+import dev.mailgateway.core.net.LocalHostName;
 import dev.mailgateway.core.config.Cidr;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
@@ -14,7 +15,6 @@ import dev.mailgateway.smtp.ratelimit.RateLimiter;
 import dev.mailgateway.smtp.ratelimit.RateLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,7 +68,7 @@ final class SmtpServerContext {
         this.ingress = ingress;
         this.metrics = metrics;
         this.ids = ids;
-        this.hostname = c.smtp().hostname().isEmpty() ? localHostName() : c.smtp().hostname();
+        this.hostname = LocalHostName.orConfigured(c.smtp().hostname());
         this.maxLineLength = c.smtp().maxLineLength();
         this.maxMessageSize = c.limits().maxMessageSizeBytes();
         this.maxRecipients = c.limits().maxRecipients();
@@ -137,13 +137,5 @@ final class SmtpServerContext {
 
     void beginShutdown() {
         shuttingDown = true;
-    }
-
-    private static String localHostName() {
-        try {
-            return InetAddress.getLocalHost().getCanonicalHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
     }
 }

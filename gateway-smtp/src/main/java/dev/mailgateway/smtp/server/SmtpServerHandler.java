@@ -1,5 +1,6 @@
 package dev.mailgateway.smtp.server;
 
+import dev.mailgateway.core.text.Utf8;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
@@ -40,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code channelRead} and flushed in {@code channelReadComplete}, so a pipelined group
  * (RFC 2920) is answered in one write. Two things complete later: the spool write
  * ({@link MessageIngress#accept}, completed on the spool thread) and the delayed 535 after bad
- * credentials. While either is pending the decoder is paused and autoRead is off, so replies
- * stay in command order; the completion hops back to the loop, writes its reply, then resumes
- * decoding what the client pipelined meanwhile.
+ * credentials. While either is pending the decoder is paused (it bounds what it buffers; the
+ * socket is still read), so replies stay in command order; the completion hops back to the
+ * loop, writes its reply, then resumes decoding what the client pipelined meanwhile. autoRead
+ * goes off only when the client does not read its replies (write buffer above its high-water
+ * mark) or limits.maxBufferedDataBytes is used up, and comes back on when both have cleared.
  */
 final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
@@ -244,7 +247,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.badParameter(ctx.alloc(), params.problem()));
             return;
         }
-        if (!params.smtpUtf8() && !SmtpText.isAscii(path.address())) {
+        if (!params.smtpUtf8() && !Utf8.isAscii(path.address())) {
             write(SmtpReplies.badSender(ctx.alloc(), "non-ASCII characters need the SMTPUTF8 parameter"));
             return;
         }

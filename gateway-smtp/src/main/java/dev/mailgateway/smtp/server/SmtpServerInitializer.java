@@ -2,7 +2,6 @@ package dev.mailgateway.smtp.server;
 
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
-import dev.mailgateway.smtp.codec.SmtpServerDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -129,10 +128,10 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> server.connections.release(ip));
         channels.add(ch);
-        SmtpServerDecoder decoder = new SmtpServerDecoder(server.maxLineLength, server.rejectBareLf);
+        ChannelHandler[] smtp = SmtpProtocolHandlers.forOneChannel(server);
         ch.pipeline().addLast("idle", new IdleStateHandler(server.idleTimeoutSec, 0, 0));
         ch.pipeline().addLast("deadlines", new SmtpDeadlines(server.commandDeadlineSec, server.dataDeadlineSec));
-        ch.pipeline().addLast("decoder", decoder);
-        ch.pipeline().addLast("handler", new SmtpServerHandler(server, decoder));
+        ch.pipeline().addLast("decoder", smtp[0]);
+        ch.pipeline().addLast("handler", smtp[1]);
     }
 }

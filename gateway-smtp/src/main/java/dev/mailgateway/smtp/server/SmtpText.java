@@ -1,10 +1,9 @@
 package dev.mailgateway.smtp.server;
 
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.core.config.GatewayConfig;
-import dev.mailgateway.core.text.ClientText;
-import java.util.Locale;
 
-/** Small text checks and the address masking used in log lines. */
+/** Small text checks, and the session's way to {@link LogAddress}. */
 final class SmtpText {
 
     private SmtpText() {
@@ -20,26 +19,8 @@ final class SmtpText {
         return false;
     }
 
-    static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) > 127) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** security.logAllEmails false: "j***@example.com"; escaped for a log line either way. */
+    /** security.logAllEmails false: "j***@example.com" ({@link LogAddress}); escaped either way. */
     static String mask(String address, GatewayConfig config) {
-        if (address.isEmpty()) {
-            return "<>";
-        }
-        if (config.security().logAllEmails()) {
-            return ClientText.log(address);
-        }
-        int at = address.lastIndexOf('@');
-        String local = at < 0 ? address : address.substring(0, at);
-        String domain = at < 0 ? "" : address.substring(at).toLowerCase(Locale.ROOT);
-        return ClientText.log((local.isEmpty() ? "" : local.substring(0, 1)) + "***" + domain);
+        return LogAddress.of(address, config.security().logAllEmails());
     }
 }

@@ -28,8 +28,12 @@ class SaslExchangeTest {
     }
 
     @Test
-    void plainActingAsAnotherUserNeverMatchesAUserName() {
-        assertThat(SaslExchange.forMechanism("PLAIN").start(b64("admin\0user\0pass")).user()).startsWith("\0");
+    void plainActingAsAnotherUserIsMarkedSoItFails() {
+        SaslExchange.Step s = SaslExchange.forMechanism("PLAIN").start(b64("admin\0user\0pass"));
+        assertThat(s.isCredentials()).isTrue();
+        assertThat(s.user()).isEqualTo("user");
+        assertThat(s.otherIdentity()).isTrue();
+        assertThat(SaslExchange.forMechanism("PLAIN").start(b64("user\0user\0pass")).otherIdentity()).isFalse();
     }
 
     @Test

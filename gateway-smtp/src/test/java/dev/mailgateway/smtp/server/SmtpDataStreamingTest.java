@@ -83,7 +83,7 @@ class SmtpDataStreamingTest {
         GatewayConfig defaults = GatewayConfig.defaults();
         spool = new FileSpool(dir.resolve("spool"), defaults.spool(), new GatewayMetrics());
         spool.recover();
-        return new SpoolingIngress(spool, dispatcher, defaults.spool(), new GatewayMetrics());
+        return new SpoolingIngress(spool, dispatcher, defaults.spool());
     }
 
     private SmtpTestClient inData(String... rcpts) throws IOException {

@@ -305,6 +305,17 @@ class SmtpServerHandlerTest {
     }
 
     @Test
+    void plainActingAsAnotherIdentityFailsEvenWithTheRightPassword_rfc4616_2() throws Exception {
+        smtp.restart("""
+                {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",
+                 "smtp": {"hostname": "mx.test", "authFailureDelayMs": 1}, "security": {"requireAuth": true}}""");
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            c.line("AUTH PLAIN " + b64("admin\0user\0secret")).expect("535");
+            c.line("AUTH PLAIN " + b64("user\0user\0secret")).expect("235 2.7.0");
+        }
+    }
+
+    @Test
     void requireAuthRefusesMailBeforeAuthWith530_rfc4954_6() throws Exception {
         smtp.restart("""
                 {"smtpHost": "127.0.0.1", "smtpPort": 0, "defaultUsername": "user", "defaultPassword": "secret",

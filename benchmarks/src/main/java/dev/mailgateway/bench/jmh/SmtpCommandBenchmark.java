@@ -1,6 +1,5 @@
-package dev.mailgateway.smtp.server;
+package dev.mailgateway.bench.jmh;
 
-import dev.mailgateway.bench.jmh.BenchmarkBase;
 import io.netty.buffer.ByteBuf;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;

@@ -1,4 +1,4 @@
-package dev.mailgateway.smtp.server;
+package dev.mailgateway.bench.jmh;
 
 import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.LiveConfig;
@@ -7,7 +7,7 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
-import dev.mailgateway.smtp.codec.SmtpServerDecoder;
+import dev.mailgateway.smtp.server.SmtpProtocolHandlers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -16,10 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The real SMTP server pipeline ({@link SmtpServerDecoder} then {@link SmtpServerHandler}, as
- * {@code SmtpServerInitializer} builds it) on an {@link EmbeddedChannel} with pooled direct
- * buffers and an ingress that accepts at once (no disk: decoding and session work only), after
- * the greeting and EHLO. In the handler's package because handler and context are package-private.
+ * The real SMTP server pipeline (decoder then session handler, from
+ * {@link SmtpProtocolHandlers}, as {@code SmtpServerInitializer} builds it) on an
+ * {@link EmbeddedChannel} with pooled direct buffers and an ingress that accepts at once (no disk:
+ * decoding and session work only), after the greeting and EHLO.
  */
 final class BenchPipeline {
 
@@ -39,12 +39,10 @@ final class BenchPipeline {
     private final EmbeddedChannel channel;
 
     BenchPipeline() {
-        SmtpServerContext context = new SmtpServerContext(new LiveConfig(ConfigLoader.fromJson(
+        channel = new EmbeddedChannel(SmtpProtocolHandlers.forOneChannel(new LiveConfig(ConfigLoader.fromJson(
                 "{\"security\": {\"requireAuth\": false}, \"smtp\": {\"hostname\": \"mx.bench\"},"
                         + " \"limits\": {\"maxMessageSizeBytes\": 67108864}}")),
-                new InstantIngress(), new GatewayMetrics(), new QueueIdGenerator(), null);
-        SmtpServerDecoder decoder = new SmtpServerDecoder(context.maxLineLength);
-        channel = new EmbeddedChannel(decoder, new SmtpServerHandler(context, decoder));
+                new InstantIngress(), new GatewayMetrics(), new QueueIdGenerator()));
         channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
         drain();
         feed(direct("EHLO client.bench\r\n"));
