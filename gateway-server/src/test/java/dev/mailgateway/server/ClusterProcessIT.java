@@ -188,6 +188,9 @@ class ClusterProcessIT {
         });
         String eml = emlFiles().stream().filter(e -> e.contains("Subject: from dot two")).findFirst().orElseThrow();
         assertThat(eml).startsWith("Received: from client.example ([127.0.0.2])");
+        // the log line goes through an async appender and the child's stdout: wait for it (bounded)
+        GatewayProcess.await("the queued line naming 127.0.0.2", Duration.ofSeconds(20), () ->
+                (gateways.get(0).output() + gateways.get(1).output()).contains("client=127.0.0.2 from=ip@example.com"));
         assertThat(gateways.get(0).output() + gateways.get(1).output())
                 .contains("client=127.0.0.2 from=ip@example.com");
     }
