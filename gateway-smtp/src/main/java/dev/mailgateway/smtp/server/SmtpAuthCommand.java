@@ -112,6 +112,6 @@ final class SmtpAuthCommand {
         h.ctx.executor().schedule(() -> {
             h.write(SmtpReplies.AUTH_FAILED);
             h.resumeReading();
-        }, h.server.live.current().smtp().authFailureDelayMs(), TimeUnit.MILLISECONDS);
+        }, h.server.authFailureDelayMs, TimeUnit.MILLISECONDS);
     }
 }

@@ -1,6 +1,6 @@
 package dev.mailgateway.smtp.server;
 
-import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.ratelimit.RateLimiter;
@@ -55,9 +55,9 @@ final class SmtpRateLimitCheck {
         SmtpSession session = h.session;
         if (!reservation.allowed()) {
             RateLimiter.Verdict v = reservation.verdict();
-            GatewayConfig config = h.server.live.current();
             h.server.metrics.rateLimited.inc();
-            String who = SmtpText.mask(session.authUser != null ? session.authUser : sender, config);
+            String who = LogAddress.of(session.authUser != null ? session.authUser : sender,
+                    h.server.settings().logAllEmails());
             if (RateLimits.UNAVAILABLE.equals(v.limit())) {
                 log.warn("{} rate limits unavailable (rateLimits.redis.onError=reject): refused sender {} from {}",
                         session.id, who, session.ipText);

@@ -1,11 +1,11 @@
 package dev.mailgateway.smtp.server;
 
 import dev.mailgateway.core.text.Utf8;
-import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.core.text.ClientText;
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
 import dev.mailgateway.smtp.codec.SmtpDataChunk;
@@ -215,7 +215,6 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void mail(String arg) {
-        GatewayConfig config = server.live.current();
         if (session.helo == null) {
             write(SmtpReplies.NEED_HELO_FIRST);
             return;
@@ -224,7 +223,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             write(SmtpReplies.NESTED_MAIL);
             return;
         }
-        if (config.security().requireAuth() && session.authUser == null) {
+        if (server.requireAuth && session.authUser == null) {
             write(SmtpReplies.AUTH_REQUIRED);
             return;
         }
@@ -233,7 +232,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(5), true, true,
-                config.smtp().requireAngleBrackets());
+                server.settings().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badSender(ctx.alloc(), path.problem()));
             return;
@@ -284,7 +283,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         SmtpPathParser.Result path = SmtpPathParser.parse(arg.substring(3), false, tx.smtpUtf8,
-                server.live.current().smtp().requireAngleBrackets());
+                server.settings().requireAngleBrackets());
         if (!path.ok()) {
             write(SmtpReplies.badRecipient(ctx.alloc(), path.problem()));
             return;
@@ -444,13 +443,12 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
         if (session.transaction == tx) {
             session.transaction = null;
         }
-        GatewayConfig config = server.live.current();
         if (error == null) {
             tx.reservation.commit();
             server.metrics.emailsAccepted.mark();
             server.metrics.recipientsAccepted.inc(envelope.recipients().size());
             log.info("{} queued id={} client={} from={} nrcpt={} size={}", session.id, tx.id,
-                    session.ipText, SmtpText.mask(tx.sender, config), envelope.recipients().size(), size);
+                    session.ipText, LogAddress.of(tx.sender, server.settings().logAllEmails()), envelope.recipients().size(), size);
             if (ctx.channel().isActive()) {
                 write(SmtpReplies.queued(ctx.alloc(), tx.id.value()));
                 server.metrics.acceptLatency.update(System.nanoTime() - endOfData, TimeUnit.NANOSECONDS);
