@@ -5,6 +5,7 @@ import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.smtp.codec.SmtpDataChunk;
+import dev.mailgateway.smtp.codec.SmtpDecodeError;
 import dev.mailgateway.smtp.codec.SmtpMessageBody;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import io.netty.buffer.ByteBuf;
@@ -89,6 +90,25 @@ final class SmtpDataReceiver {
                 SmtpSession session = conn.session();
                 log.warn("{} cannot abort a spool upload: {}", session == null ? "" : session.id, e.toString());
             }
+        }
+    }
+
+    /**
+     * The decoder refused the message at its terminator: over limits.maxMessageSizeBytes
+     * ({@code 552}, RFC 5321 4.5.3.1.10) or a bare LF with smtp.bareLineFeed=reject ({@code 550}).
+     * What was already written is discarded; the transaction ends.
+     */
+    void refused(SmtpDecodeError error) {
+        SmtpSession session = conn.session();
+        abort();
+        session.endTransaction();
+        if (error == SmtpDecodeError.MESSAGE_TOO_LARGE) {
+            log.info("{} message over limits.maxMessageSizeBytes ({}) refused", session.id,
+                    conn.server().maxMessageSize);
+            conn.write(SmtpReplies.MESSAGE_TOO_LARGE);
+        } else {
+            log.info("{} message with bare LF refused (smtp.bareLineFeed=reject)", session.id);
+            conn.write(SmtpReplies.BARE_LINE_FEED);
         }
     }
 

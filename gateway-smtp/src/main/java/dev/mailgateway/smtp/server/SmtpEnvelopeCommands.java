@@ -68,12 +68,7 @@ final class SmtpEnvelopeCommands {
             return;
         }
         MailParameters params = MailParameters.parse(arg.substring(5 + path.end()));
-        if (params.unknown() != null) {
-            c.write(SmtpReplies.unknownParameter(c.alloc(), params.unknown()));
-            return;
-        }
-        if (params.problem() != null) {
-            c.write(SmtpReplies.badParameter(c.alloc(), params.problem()));
+        if (refusedParameters(c, params.unknown(), params.problem())) {
             return;
         }
         if (!params.smtpUtf8() && !Utf8.isAscii(path.address())) {
@@ -120,12 +115,7 @@ final class SmtpEnvelopeCommands {
             return;
         }
         DsnSyntax.RcptParameters params = DsnSyntax.parseRcpt(arg.substring(3 + path.end()));
-        if (params.unknown() != null) {
-            c.write(SmtpReplies.unknownParameter(c.alloc(), params.unknown()));
-            return;
-        }
-        if (params.problem() != null) {
-            c.write(SmtpReplies.badParameter(c.alloc(), params.problem()));
+        if (refusedParameters(c, params.unknown(), params.problem())) {
             return;
         }
         if (tx.hasRecipient(path.address())) {
@@ -136,6 +126,19 @@ final class SmtpEnvelopeCommands {
             tx.addRecipient(path.address(), params.notifyValue(), params.orcpt());
             c.write(SmtpReplies.RECIPIENT_OK);
         }
+    }
+
+    /** MAIL/RCPT parameters: 555 naming an unknown one, else 501 for a bad value; true when answered. */
+    private static boolean refusedParameters(SmtpConnection c, String unknown, String problem) {
+        if (unknown != null) {
+            c.write(SmtpReplies.unknownParameter(c.alloc(), unknown));
+            return true;
+        }
+        if (problem != null) {
+            c.write(SmtpReplies.badParameter(c.alloc(), problem));
+            return true;
+        }
+        return false;
     }
 
     static void data(SmtpConnection c, String arg) {

@@ -266,19 +266,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter
                 session.auth = null;
                 write(SmtpReplies.BARE_LF_COMMAND);
             }
-            case MESSAGE_TOO_LARGE -> {
-                data.abort(); // what was already written is discarded
-                session.endTransaction();
-                log.info("{} message over limits.maxMessageSizeBytes ({}) refused", session.id,
-                        server.maxMessageSize);
-                write(SmtpReplies.MESSAGE_TOO_LARGE);
-            }
-            case BARE_LINE_FEED -> {
-                data.abort();
-                session.endTransaction();
-                log.info("{} message with bare LF refused (smtp.bareLineFeed=reject)", session.id);
-                write(SmtpReplies.BARE_LINE_FEED);
-            }
+            case MESSAGE_TOO_LARGE, BARE_LINE_FEED -> data.refused(error);
             default -> throw new IllegalStateException(error.name());
         }
     }
