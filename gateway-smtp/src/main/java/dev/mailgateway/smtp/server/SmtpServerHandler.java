@@ -1,6 +1,7 @@
 package dev.mailgateway.smtp.server;
 
 import dev.mailgateway.core.text.ClientText;
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.smtp.codec.SmtpAuthResponse;
 import dev.mailgateway.smtp.codec.SmtpCommandLine;
 import dev.mailgateway.smtp.codec.SmtpDataChunk;
@@ -228,7 +229,7 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter
         SmtpCommand cmd = SmtpCommand.of(line);
         String arg = cmd.argument(line);
         if (log.isTraceEnabled() && cmd != SmtpCommand.AUTH) {
-            log.trace("{} C: {}", session.id, ClientText.log(line));
+            log.trace("{} C: {}", session.id, traceLine(cmd, arg, line));
         }
         switch (cmd) {
             case EHLO -> SmtpEnvelopeCommands.hello(this, arg, true);
@@ -246,6 +247,27 @@ final class SmtpServerHandler extends ChannelInboundHandlerAdapter
             case AUTH -> SmtpAuthCommand.auth(this, arg);
             default -> write(SmtpReplies.UNKNOWN_COMMAND);
         }
+    }
+
+    /**
+     * A command line for the TRACE log, escaped; with security.logAllEmails false the MAIL/RCPT
+     * address is masked by {@link LogAddress} like in every other line of the message, and the
+     * parameters (ORCPT holds an address too) are not shown.
+     */
+    private String traceLine(SmtpCommand cmd, String arg, String line) {
+        if ((cmd != SmtpCommand.MAIL && cmd != SmtpCommand.RCPT) || server.settings().logAllEmails()) {
+            return ClientText.log(line);
+        }
+        String keyword = cmd == SmtpCommand.MAIL ? "FROM:" : "TO:";
+        SmtpPathParser.Result path = arg.regionMatches(true, 0, keyword, 0, keyword.length())
+                ? SmtpPathParser.parse(arg.substring(keyword.length()), cmd == SmtpCommand.MAIL, true)
+                : null;
+        if (path == null || !path.ok()) {
+            return cmd.name() + " (not shown: security.logAllEmails is false)";
+        }
+        boolean params = !arg.substring(keyword.length() + path.end()).isBlank();
+        return cmd.name() + " " + keyword + LogAddress.bracketed(path.address(), false)
+                + (params ? " (parameters not shown)" : "");
     }
 
     @Override

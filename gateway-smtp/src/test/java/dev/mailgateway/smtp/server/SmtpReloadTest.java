@@ -102,6 +102,36 @@ class SmtpReloadTest {
     }
 
     @Test
+    void traceLinesMaskAddressesLikeTheQueuedLineWhenLogAllEmailsIsOff() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(SmtpServerHandler.class);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        logger.setLevel(ch.qos.logback.classic.Level.TRACE);
+        try (SmtpTestClient c = smtp.ehloClient()) {
+            smtp.reload(config(false, "old", 100));
+            c.line("MAIL FROM:<John.Doe@Example.COM> SIZE=10").expect("250");
+            c.line("RCPT TO:<rcpt@e.f> ORCPT=rfc822;rcpt@e.f").expect("250");
+            c.line("RCPT TO:<bad").expect("501");
+        } finally {
+            logger.setLevel(level);
+            logger.detachAppender(appender);
+        }
+        List<String> trace;
+        synchronized (appender) {
+            trace = appender.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.TRACE)
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+        }
+        assertThat(trace).anySatisfy(l -> assertThat(l).endsWith(" C: EHLO client.test"));
+        assertThat(trace).anySatisfy(l -> assertThat(l).endsWith(
+                " C: MAIL FROM:<J***@example.com> (parameters not shown)"));
+        assertThat(trace).anySatisfy(l -> assertThat(l).endsWith(" C: RCPT TO:<r***@e.f> (parameters not shown)"));
+        assertThat(trace).anySatisfy(l -> assertThat(l).endsWith(" C: RCPT (not shown: security.logAllEmails is false)"));
+        assertThat(trace).allSatisfy(l -> assertThat(l).doesNotContainIgnoringCase("john.doe").doesNotContain("rcpt@"));
+    }
+
+    @Test
     void restartOnlySettingsKeepTheirStartValue() throws Exception {
         // security.requireAuth and smtp.maxLineLength are read at start: a reload does not change them
         smtp.reload(config(true, "old", 100).replace("\"requireAuth\": false", "\"requireAuth\": true")
