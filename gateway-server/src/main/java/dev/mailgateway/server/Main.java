@@ -2,7 +2,6 @@ package dev.mailgateway.server;
 
 import dev.mailgateway.core.config.ConfigException;
 import dev.mailgateway.core.config.ConfigLoader;
-import dev.mailgateway.core.config.ConfigReload;
 import dev.mailgateway.core.config.GatewayConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -143,10 +142,7 @@ public final class Main {
         };
         ConfigReloader reloader = new ConfigReloader(source, gateway.liveConfig());
         Signals signals = Signals.install(stop, reloader::reload);
-        gateway.reloadWith(() -> { // POST /admin/reload: the same reload, also without SIGHUP (nohup)
-            ConfigReloader.Result r = reloader.reload();
-            return new ConfigReload.Result(r.applied(), r.needRestart(), r.error());
-        });
+        gateway.reloadWith(reloader); // POST /admin/reload: the same reload, also without SIGHUP (nohup)
         // System.exit from elsewhere, or TERM/INT when their handlers could not be installed
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "shutdown-hook"));
         try {

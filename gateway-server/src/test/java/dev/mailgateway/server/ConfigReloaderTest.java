@@ -2,8 +2,10 @@ package dev.mailgateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mailgateway.core.config.ConfigReload;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.ReloadableSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,14 +38,14 @@ class ConfigReloaderTest {
         before = live.current();
     }
 
-    private ConfigReloader.Result reloadWith(String json) throws Exception {
+    private ConfigReload.Result reloadWith(String json) throws Exception {
         Files.writeString(file, json);
         return new ConfigReloader(source, live).reload();
     }
 
     @Test
     void appliesRateLimitChange() throws Exception {
-        ConfigReloader.Result r = reloadWith(BASE.replace("\"maxPerHour\": 10", "\"maxPerHour\": 99"));
+        ConfigReload.Result r = reloadWith(BASE.replace("\"maxPerHour\": 10", "\"maxPerHour\": 99"));
 
         assertThat(r.error()).isNull();
         assertThat(r.applied()).containsExactly("rateLimits.maxPerHour");
@@ -54,7 +56,7 @@ class ConfigReloaderTest {
 
     @Test
     void restartOnlyChangesAreNamedAndNotApplied() throws Exception {
-        ConfigReloader.Result r = reloadWith(BASE.replace("2525", "2526").replace("\"workerCount\": 5",
+        ConfigReload.Result r = reloadWith(BASE.replace("2525", "2526").replace("\"workerCount\": 5",
                 "\"workerCount\": 7, \"emailsDir\": \"elsewhere\""));
 
         assertThat(r.applied()).isEmpty();
@@ -66,7 +68,7 @@ class ConfigReloaderTest {
 
     @Test
     void mixedChangeAppliesOnlyTheReloadablePart() throws Exception {
-        ConfigReloader.Result r = reloadWith(BASE.replace("2525", "2600")
+        ConfigReload.Result r = reloadWith(BASE.replace("2525", "2600")
                 .replace("\"batchSize\": 20", "\"batchSize\": 7, \"defaultUsername\": \"u\","
                         + " \"defaultPassword\": \"p\", \"retry\": {\"maxAttempts\": 9},"
                         + " \"tls\": {\"certFile\": \"c.pem\", \"keyFile\": \"k.pem\"}"));
@@ -89,7 +91,7 @@ class ConfigReloaderTest {
         Files.writeString(file, forwarding);
         live = new LiveConfig(source.load());
 
-        ConfigReloader.Result r = reloadWith(forwarding.replace("a.example.com", "b.example.com"));
+        ConfigReload.Result r = reloadWith(forwarding.replace("a.example.com", "b.example.com"));
 
         assertThat(r.applied()).containsExactly("forwardProviders");
         assertThat(live.current().effectiveProviders().get(0).host()).isEqualTo("b.example.com");
@@ -98,7 +100,7 @@ class ConfigReloaderTest {
     @Test
     void invalidFileKeepsTheRunningConfig() throws Exception {
         GatewayConfig before = live.current();
-        ConfigReloader.Result r = reloadWith("{\"rateLimits\": {\"maxPerHour\": -1}}");
+        ConfigReload.Result r = reloadWith("{\"rateLimits\": {\"maxPerHour\": -1}}");
 
         assertThat(r.error()).contains("rateLimits.maxPerHour");
         assertThat(live.current()).isSameAs(before);
@@ -108,7 +110,7 @@ class ConfigReloaderTest {
     @Test
     void malformedFileKeepsTheRunningConfig() throws Exception {
         GatewayConfig before = live.current();
-        ConfigReloader.Result r = reloadWith("{\"rateLimits\": ");
+        ConfigReload.Result r = reloadWith("{\"rateLimits\": ");
 
         assertThat(r.error()).isNotNull();
         assertThat(live.current()).isSameAs(before);
@@ -116,7 +118,7 @@ class ConfigReloaderTest {
 
     @Test
     void noChangeAppliesNothing() throws Exception {
-        ConfigReloader.Result r = reloadWith(BASE);
+        ConfigReload.Result r = reloadWith(BASE);
         assertThat(r.applied()).isEmpty();
         assertThat(r.needRestart()).isEmpty();
         assertThat(live.current()).isSameAs(before);
@@ -124,17 +126,17 @@ class ConfigReloaderTest {
 
     @Test
     void classifiesKeys() {
-        assertThat(ConfigReloader.isReloadable("rateLimits.globalMaxPerDay")).isTrue();
-        assertThat(ConfigReloader.isReloadable("retry.failedRetryIntervalMs")).isTrue();
-        assertThat(ConfigReloader.isReloadable("forwardPassword")).isTrue();
-        assertThat(ConfigReloader.isReloadable("smtpHost")).isFalse();
-        assertThat(ConfigReloader.isReloadable("queueSize")).isFalse();
-        assertThat(ConfigReloader.isReloadable("security.allowedNetworks")).isFalse();
-        assertThat(ConfigReloader.isReloadable("security.logAllEmails")).isTrue();
-        assertThat(ConfigReloader.isReloadable("relay.commandTimeoutSec")).isTrue();
-        assertThat(ConfigReloader.isReloadable("processingTimeout")).isTrue();
-        assertThat(ConfigReloader.isReloadable("forwardSMTP")).isFalse();
-        assertThat(ConfigReloader.isReloadable("tls.certFile")).isFalse();
-        assertThat(ConfigReloader.isReloadable("rateLimitsX")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("rateLimits.globalMaxPerDay")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("retry.failedRetryIntervalMs")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("forwardPassword")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("smtpHost")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("queueSize")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("security.allowedNetworks")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("security.logAllEmails")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("relay.commandTimeoutSec")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("processingTimeout")).isTrue();
+        assertThat(ReloadableSettings.isReloadable("forwardSMTP")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("tls.certFile")).isFalse();
+        assertThat(ReloadableSettings.isReloadable("rateLimitsX")).isFalse();
     }
 }

@@ -1,6 +1,7 @@
 package dev.mailgateway.core.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -99,6 +100,23 @@ public final class ConfigLoader {
     /** Key path → environment variable name for every key, ordered like the defaults. */
     public static Map<String, String> envNames() {
         return ConfigKeys.envNames();
+    }
+
+    /**
+     * The leaf key paths (as in {@link #envNames()}) whose values differ between {@code a} and
+     * {@code b}, in catalogue order; a list ({@code forwardProviders}, networks) is one key.
+     */
+    public static List<String> changedKeys(GatewayConfig a, GatewayConfig b) {
+        JsonNode left = MAPPER.valueToTree(a);
+        JsonNode right = MAPPER.valueToTree(b);
+        List<String> changed = new ArrayList<>();
+        for (String path : ConfigKeys.KEYS.keySet()) {
+            JsonPointer at = JsonPointer.compile("/" + path.replace('.', '/'));
+            if (!left.at(at).equals(right.at(at))) {
+                changed.add(path);
+            }
+        }
+        return changed;
     }
 
     /**

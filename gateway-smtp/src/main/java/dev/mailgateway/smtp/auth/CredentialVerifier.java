@@ -1,6 +1,6 @@
 package dev.mailgateway.smtp.auth;
 
-import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.ReloadableSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,16 +8,16 @@ import java.util.function.Supplier;
 
 /**
  * Checks SMTP AUTH credentials against {@code defaultUsername}/{@code defaultPassword} of the
- * current configuration (a reload applies at once). The comparison takes the same time whatever
+ * current reloadable settings (a reload applies at once). The comparison takes the same time whatever
  * the input: both sides are hashed to fixed length and compared with
  * {@link MessageDigest#isEqual}, user and password both, without short-circuit.
  * Nothing here logs.
  */
 public final class CredentialVerifier {
 
-    private final Supplier<GatewayConfig> config;
+    private final Supplier<ReloadableSettings> config;
 
-    public CredentialVerifier(Supplier<GatewayConfig> config) {
+    public CredentialVerifier(Supplier<ReloadableSettings> config) {
         this.config = config;
     }
 
@@ -27,7 +27,7 @@ public final class CredentialVerifier {
     }
 
     public boolean verify(String user, byte[] password) {
-        GatewayConfig c = config.get();
+        ReloadableSettings c = config.get();
         if (!c.hasInboundCredentials() || user == null || password == null) {
             return false;
         }

@@ -37,13 +37,21 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     private enum State { COMMAND_LINE, AUTH_LINE, DISCARD_LINE, DATA, DATA_DISCARD }
 
-    // Positions within a DATA line, byte by byte (RFC 5321 4.5.2 dot-stuffing, 4.1.1.4 end of data).
-    private static final int LINE_START = 0;    // after CRLF (or right after the 354)
-    private static final int LINE_START_LF = 1; // after a bare LF: a dot here never ends DATA
-    private static final int DOT = 2;           // a dot at line start
-    private static final int DOT_CR = 3;        // dot, CR at line start
-    private static final int IN_LINE = 4;
-    private static final int CR = 5;            // a CR inside a line, LF not seen yet
+    /** Where the DATA state machine is within a line, byte by byte (RFC 5321 4.5.2 dot-stuffing, 4.1.1.4 end of data). */
+    private enum DataState {
+        /** After CRLF (or right after the 354): a dot here may start {@code .<CRLF>}. */
+        LINE_START,
+        /** After a bare LF: a dot here never ends DATA (CVE-2023-51764). */
+        LINE_START_LF,
+        /** A dot at line start: stuffing, or the start of the terminator. */
+        DOT,
+        /** Dot, CR at line start: an LF now ends DATA (unless the line began after a bare LF). */
+        DOT_CR,
+        /** Inside a line (the fast path copies runs up to the next LF). */
+        IN_LINE,
+        /** A CR inside a line, LF not seen yet. */
+        CR
+    }
 
     private static final byte CR_BYTE = '\r';
     private static final byte LF_BYTE = '\n';
@@ -71,7 +79,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private boolean chunkEmitted;
     private long bodySize;
     private long maxBodySize;
-    private int dataState;
+    private DataState dataState = DataState.LINE_START;
     private boolean dotAfterBareLf;
     private boolean sawBareLf;
     private boolean rejectBareLf;
@@ -123,7 +131,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         this.chunkEmitted = false;
         this.bodySize = 0;
         this.maxBodySize = maxBodySize;
-        this.dataState = LINE_START;
+        this.dataState = DataState.LINE_START;
         this.sawBareLf = false;
         this.rejectBareLf = rejectBareLf;
         this.state = State.DATA;
@@ -321,7 +329,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         int i = in.readerIndex();
         int end = in.writerIndex();
         while (i < end) {
-            if (dataState == IN_LINE) {
+            if (dataState == DataState.IN_LINE) {
                 // Fast path: copy the run up to the line's end in one go. Only LF is searched
                 // for (ByteBuf.indexOf scans 8 bytes at a time); a CR inside the run is content
                 // (the state machine would keep it too), a CR just before the LF or at the end
@@ -343,7 +351,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
                 if (i == end) {
                     break;
                 }
-                if (dataState == IN_LINE && in.getByte(i) != LF_BYTE && in.getByte(i) != CR_BYTE) {
+                if (dataState == DataState.IN_LINE && in.getByte(i) != LF_BYTE && in.getByte(i) != CR_BYTE) {
                     continue; // the run was cut at the chunk's end, not at a line end
                 }
             }
@@ -365,15 +373,15 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         switch (dataState) {
             case LINE_START, LINE_START_LF -> {
                 if (b == '.') {
-                    dotAfterBareLf = dataState == LINE_START_LF;
-                    dataState = DOT;
+                    dotAfterBareLf = dataState == DataState.LINE_START_LF;
+                    dataState = DataState.DOT;
                     return false;
                 }
                 return inLine(b);
             }
             case DOT -> {
                 if (b == CR_BYTE) {
-                    dataState = DOT_CR;
+                    dataState = DataState.DOT_CR;
                     return false;
                 }
                 if (b == LF_BYTE) {
@@ -392,7 +400,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
                     // "<LF>.<CRLF>" is a line holding a dot, not the end of data.
                     appendByte((byte) '.');
                     appendCrlf();
-                    dataState = LINE_START;
+                    dataState = DataState.LINE_START;
                     return false;
                 }
                 // ".<CR>x": the dot was stuffing; the CR is a bare CR, kept as is.
@@ -405,7 +413,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             case CR -> {
                 if (b == LF_BYTE) {
                     appendCrlf();
-                    dataState = LINE_START;
+                    dataState = DataState.LINE_START;
                     return false;
                 }
                 appendByte(CR_BYTE);
@@ -417,14 +425,14 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     private boolean inLine(byte b) {
         if (b == CR_BYTE) {
-            dataState = CR;
+            dataState = DataState.CR;
         } else if (b == LF_BYTE) {
             sawBareLf = true; // stored as CRLF (normalize) or reported at the end (reject)
             appendCrlf();
-            dataState = LINE_START_LF;
+            dataState = DataState.LINE_START_LF;
         } else {
             appendByte(b);
-            dataState = IN_LINE;
+            dataState = DataState.IN_LINE;
         }
         return false;
     }

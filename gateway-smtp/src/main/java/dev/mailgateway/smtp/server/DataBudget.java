@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The gateway-wide budget {@code limits.maxBufferedDataBytes}: message bytes received in DATA
  * and handed to the spool but not yet written by it. A connection whose chunk uses the budget
- * up stops reading ({@link SmtpServerHandler} turns autoRead off and pauses its decoder) and
+ * up stops reading ({@link ReadFlowControl} turns autoRead off and pauses its decoder) and
  * registers a wake-up; the spool writer's completions {@link #release} bytes and wake every
  * waiter once the budget has room again. Nothing is refused for it: clients are only slowed.
  *

@@ -1,6 +1,6 @@
 package dev.mailgateway.smtp.server;
 
-import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.smtp.codec.SmtpReplies;
 import dev.mailgateway.smtp.codec.SmtpReply;
 import dev.mailgateway.smtp.ratelimit.RateLimiter;
@@ -26,22 +26,22 @@ final class SmtpRateLimitCheck {
     private SmtpRateLimitCheck() {
     }
 
-    static void reserve(SmtpServerHandler h, String sender, MailParameters params) {
+    static void reserve(SmtpConnection h, String sender, MailParameters params) {
         CompletableFuture<RateLimiter.Reservation> pending =
-                h.server.rateLimits.reserve(RateLimiter.senderKey(h.session.authUser, sender));
+                h.server().rateLimits.reserve(RateLimiter.senderKey(h.session().authUser, sender));
         if (pending.isDone()) {
             decided(h, sender, params, pending.join());
             return;
         }
         h.pauseReading();
-        SmtpSession session = h.session;
-        pending.whenComplete((r, error) -> h.ctx.executor().execute(() -> {
+        SmtpSession session = h.session();
+        pending.whenComplete((r, error) -> h.loop().execute(() -> {
             if (error != null) { // not expected: RateLimits applies onError itself
                 log.warn("{} rate limit check failed: {}", session.id, error.toString());
-                if (h.ctx.channel().isActive() && !h.closing()) {
+                if (h.open()) {
                     h.write(UNAVAILABLE);
                 }
-            } else if (h.session != session || !h.ctx.channel().isActive() || h.closing()) {
+            } else if (h.session() != session || !h.open()) {
                 r.release();
             } else {
                 decided(h, sender, params, r);
@@ -50,14 +50,14 @@ final class SmtpRateLimitCheck {
         }));
     }
 
-    private static void decided(SmtpServerHandler h, String sender, MailParameters params,
+    private static void decided(SmtpConnection h, String sender, MailParameters params,
             RateLimiter.Reservation reservation) {
-        SmtpSession session = h.session;
+        SmtpSession session = h.session();
         if (!reservation.allowed()) {
             RateLimiter.Verdict v = reservation.verdict();
-            GatewayConfig config = h.server.live.current();
-            h.server.metrics.rateLimited.inc();
-            String who = SmtpText.mask(session.authUser != null ? session.authUser : sender, config);
+            h.server().metrics.rateLimited.inc();
+            String who = LogAddress.of(session.authUser != null ? session.authUser : sender,
+                    h.server().settings().logAllEmails());
             if (RateLimits.UNAVAILABLE.equals(v.limit())) {
                 log.warn("{} rate limits unavailable (rateLimits.redis.onError=reject): refused sender {} from {}",
                         session.id, who, session.ipText);
@@ -66,7 +66,7 @@ final class SmtpRateLimitCheck {
             }
             log.warn("{} rate limited: {} ({}) reached for sender {} from {}, retry in {} s", session.id,
                     v.limit(), v.max(), who, session.ipText, v.retryAfterSeconds());
-            h.write(SmtpReplies.rateLimited(h.ctx.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
+            h.write(SmtpReplies.rateLimited(h.alloc(), v.limit() + " " + v.max(), v.retryAfterSeconds()));
             return;
         }
         session.transaction = new SmtpSession.Transaction(sender, params.smtpUtf8(), params.eightBit(),

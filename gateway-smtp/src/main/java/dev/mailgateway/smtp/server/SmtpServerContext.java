@@ -4,6 +4,7 @@ import dev.mailgateway.core.net.LocalHostName;
 import dev.mailgateway.core.config.Cidr;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.config.ReloadableSettings;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
@@ -20,10 +21,11 @@ import java.util.List;
 
 /**
  * What every connection of one {@link SmtpServer} shares: collaborators, settings copied from
- * the config at start-up, the replies that name this host, and the shared limiters. Values that
- * may change on reload (credentials, requireAuth, rate limits, logAllEmails, auth failure
- * settings) are read from {@link LiveConfig#current()} when used. Immutable apart from the
- * thread-safe limiters and the volatile shutdown flag.
+ * the config at start-up (final fields: they keep their start value until a restart), the
+ * replies that name this host, and the shared limiters. What a reload may change (credentials,
+ * rate limits, logAllEmails, requireAngleBrackets: {@link ReloadableSettings}) is read through
+ * {@link #settings()} when used. Immutable apart from the thread-safe limiters and the volatile
+ * shutdown flag.
  */
 final class SmtpServerContext {
 
@@ -39,6 +41,10 @@ final class SmtpServerContext {
     final int commandDeadlineSec;
     final int dataDeadlineSec;
     final boolean rejectBareLf;
+    /** security.requireAuth: MAIL before AUTH is refused. */
+    final boolean requireAuth;
+    /** smtp.authFailureDelayMs: the pause before a 535. */
+    final int authFailureDelayMs;
     final boolean allowLocalOnly;
     final List<Cidr> allowedNetworks;
     final SslContext sslContext;
@@ -76,14 +82,18 @@ final class SmtpServerContext {
         this.commandDeadlineSec = c.limits().commandDeadlineSec();
         this.dataDeadlineSec = c.limits().dataDeadlineSec();
         this.rejectBareLf = c.smtp().rejectBareLineFeed();
+        this.requireAuth = c.security().requireAuth();
+        this.authFailureDelayMs = c.smtp().authFailureDelayMs();
         this.allowLocalOnly = c.security().allowLocalOnly();
         this.allowedNetworks = Cidr.parseAll("security.allowedNetworks", c.security().allowedNetworks());
         this.sslContext = sslContext;
-        this.rateLimits = RateLimits.create(() -> live.current().rateLimits()); // Redis when rateLimits.redis.uri
+        this.rateLimits = RateLimits.create(() -> live.settings().rateLimits()); // Redis when rateLimits.redis.uri
         this.rateLimiter = rateLimits.local();
-        this.credentials = new CredentialVerifier(live::current);
-        this.authFailures = new AuthFailureTracker(() -> live.current().smtp().maxAuthFailures(),
-                () -> live.current().smtp().authFailureWindowSec(), System::currentTimeMillis);
+        this.credentials = new CredentialVerifier(live::settings);
+        int maxAuthFailures = c.smtp().maxAuthFailures();
+        int authFailureWindowSec = c.smtp().authFailureWindowSec();
+        this.authFailures = new AuthFailureTracker(() -> maxAuthFailures, () -> authFailureWindowSec,
+                System::currentTimeMillis);
         this.connections = new ConnectionLimiter(c.limits().maxConnections(), c.limits().maxConnectionsPerIp());
         this.proxyProtocol = c.smtp().proxyProtocol();
         this.proxyTrustedNetworks = Cidr.parseAll("smtp.proxyTrustedNetworks", c.smtp().proxyTrustedNetworks());
@@ -109,6 +119,11 @@ final class SmtpServerContext {
             }
             ehloReplies[i] = SmtpReply.multiline(250, lines);
         }
+    }
+
+    /** What a reload may change, as now in effect: read when needed, never kept. */
+    ReloadableSettings settings() {
+        return live.settings();
     }
 
     SmtpReply ehloReply(boolean startTls, boolean auth) {

@@ -1,9 +1,6 @@
 package dev.mailgateway.smtp.server;
 
-import dev.mailgateway.core.text.LogAddress;
-import dev.mailgateway.core.config.GatewayConfig;
-
-/** Small text checks, and the session's way to {@link LogAddress}. */
+/** Small text checks. */
 final class SmtpText {
 
     private SmtpText() {
@@ -17,10 +14,5 @@ final class SmtpText {
             }
         }
         return false;
-    }
-
-    /** security.logAllEmails false: "j***@example.com" ({@link LogAddress}); escaped either way. */
-    static String mask(String address, GatewayConfig config) {
-        return LogAddress.of(address, config.security().logAllEmails());
     }
 }

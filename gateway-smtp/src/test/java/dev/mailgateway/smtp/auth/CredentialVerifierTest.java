@@ -3,15 +3,15 @@ package dev.mailgateway.smtp.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.ConfigLoader;
-import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.config.ReloadableSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class CredentialVerifierTest {
 
-    private final AtomicReference<GatewayConfig> config = new AtomicReference<>(
-            ConfigLoader.fromJson("{\"defaultUsername\": \"app\", \"defaultPassword\": \"s3cret\"}"));
+    private final AtomicReference<ReloadableSettings> config = new AtomicReference<>(ReloadableSettings.of(
+            ConfigLoader.fromJson("{\"defaultUsername\": \"app\", \"defaultPassword\": \"s3cret\"}")));
     private final CredentialVerifier verifier = new CredentialVerifier(config::get);
 
     private static byte[] b(String s) {
@@ -29,14 +29,14 @@ class CredentialVerifierTest {
 
     @Test
     void aReloadAppliesAtOnce() {
-        config.set(ConfigLoader.fromJson("{\"defaultUsername\": \"app\", \"defaultPassword\": \"new\"}"));
+        config.set(ReloadableSettings.of(ConfigLoader.fromJson("{\"defaultUsername\": \"app\", \"defaultPassword\": \"new\"}")));
         assertThat(verifier.verify("app", b("s3cret"))).isFalse();
         assertThat(verifier.verify("app", b("new"))).isTrue();
     }
 
     @Test
     void nothingConfiguredNothingAccepted() {
-        config.set(ConfigLoader.fromJson("{}"));
+        config.set(ReloadableSettings.of(ConfigLoader.fromJson("{}")));
         assertThat(verifier.configured()).isFalse();
         assertThat(verifier.verify("", b(""))).isFalse();
     }

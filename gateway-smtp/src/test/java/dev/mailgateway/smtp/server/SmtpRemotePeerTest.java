@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.LiveConfig;
+import dev.mailgateway.core.text.LogAddress;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
@@ -100,10 +101,12 @@ class SmtpRemotePeerTest {
 
     @Test
     void logLinesMaskAddressesWhenLogAllEmailsIsOff() {
-        assertThat(SmtpText.mask("john.doe@Example.COM", ConfigLoader.fromJson(
-                "{\"security\": {\"logAllEmails\": false}}"))).isEqualTo("j***@example.com");
-        assertThat(SmtpText.mask("john.doe@example.com", ConfigLoader.fromJson("{}"))).isEqualTo("john.doe@example.com");
-        assertThat(SmtpText.mask("", ConfigLoader.fromJson("{}"))).isEqualTo("<>");
+        // the SMTP session's lines use the relay's rule (LogAddress), so one message's lines agree
+        assertThat(LogAddress.of("john.doe@Example.COM", ConfigLoader.fromJson(
+                "{\"security\": {\"logAllEmails\": false}}").security().logAllEmails())).isEqualTo("j***@example.com");
+        assertThat(LogAddress.of("john.doe@example.com", ConfigLoader.fromJson("{}").security().logAllEmails()))
+                .isEqualTo("john.doe@example.com");
+        assertThat(LogAddress.of("", ConfigLoader.fromJson("{}").security().logAllEmails())).isEqualTo("<>");
     }
 
     @Test
