@@ -6,6 +6,7 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.queue.Dispatcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -31,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import io.netty.buffer.ByteBuf;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
@@ -92,7 +94,14 @@ public final class FileSpool implements Spool {
     private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
     private final AtomicLong writeIds = new AtomicLong(new SecureRandom().nextLong());
-    private final ConcurrentSkipListMap<QueueId, SpoolEntry> live = new ConcurrentSkipListMap<>();
+    /**
+     * The live messages whose envelope is in memory (appended, loaded into the dispatch window,
+     * held by the relay): read by any thread, written by the writer. A message parked on the
+     * waiting list is only in {@link #index}.
+     */
+    private final ConcurrentSkipListMap<QueueId, LoadedMessage> loaded = new ConcurrentSkipListMap<>();
+    private final Waiting waiting = new Waiting();
+    private volatile IntConsumer waitingAdded;
     private final Thread writer;
     private final long firstNewSeq;
     private final FileChannel lockChannel;
@@ -103,6 +112,11 @@ public final class FileSpool implements Spool {
 
     // spool-writer thread only
     private final SegmentLog segments;
+    /** Every live message, compactly (issue #12): the envelope is read back from disk when needed. */
+    private final LiveIndex index = new LiveIndex();
+    /** Waiting messages whose envelope could not be read (I/O error): tried again later. */
+    private final java.util.ArrayDeque<RetryLoad> retryLoads = new java.util.ArrayDeque<>();
+    private final Map<Long, Integer> loadFailures = new HashMap<>();
     private final ContentCache cache;
     private final SegmentCompactor compactor;
     private long diskCheckedAt;
@@ -110,6 +124,8 @@ public final class FileSpool implements Spool {
     /** Outcome records that arrived while not writable: written once the probe succeeds. */
     private final List<Outcome> heldOutcomes = new ArrayList<>();
     private boolean recovered;
+    /** What {@link #recoverInto} put on the waiting list (written by the writer before it completes). */
+    private volatile int waitingFromRecovery;
 
     public FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics) {
         this(spoolDir, config, metrics, DEFAULT_SEGMENT_BYTES, DEFAULT_CACHE_BUDGET);
@@ -143,8 +159,8 @@ public final class FileSpool implements Spool {
         }
         this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics, opener);
         this.cache = new ContentCache(CACHE_MAX_CONTENT, cacheBudget);
-        this.compactor = new SegmentCompactor(spoolDir, segments, live, segmentBytes, INLINE_MAX, writeIds, cache,
-                this::release, e -> onWriteError(e, List.of()));
+        this.compactor = new SegmentCompactor(spoolDir, segments, index, loaded, segmentBytes, INLINE_MAX, writeIds,
+                e -> onWriteError(e, List.of()));
         refreshDisk(System.nanoTime());
         nextProbeAt = System.nanoTime();
         if (!Files.isWritable(spoolDir)) {
@@ -176,10 +192,37 @@ public final class FileSpool implements Spool {
 
     // ---------------------------------------------------------------- public API (any thread)
 
+    /**
+     * {@inheritDoc} Every recovered envelope is read back and held in memory: for tests and small
+     * spools. The gateway uses {@link #recoverInto}, which keeps waiting messages on disk.
+     */
     @Override
     public List<SpooledMessage> recover() {
         CompletableFuture<List<SpooledMessage>> done = new CompletableFuture<>();
-        submit(new Recover(done));
+        submit(new Recover(done, false));
+        return awaitRecovery(done);
+    }
+
+    /**
+     * {@inheritDoc} With a dispatcher that keeps its waiting list here ({@link #waitingList()}),
+     * recovery puts every live message on that list as a compact index entry, oldest first, and
+     * only the dispatch window's worth of envelopes is read back (as the window takes them).
+     * Blocking: call once, before serving.
+     */
+    @Override
+    public int recoverInto(Dispatcher dispatcher) {
+        if (!dispatcher.usesWaitingList(waiting)) {
+            return Spool.super.recoverInto(dispatcher);
+        }
+        CompletableFuture<List<SpooledMessage>> done = new CompletableFuture<>();
+        submit(new Recover(done, true));
+        awaitRecovery(done);
+        int n = waitingFromRecovery;
+        dispatcher.waitingAdded(n);
+        return n;
+    }
+
+    private static List<SpooledMessage> awaitRecovery(CompletableFuture<List<SpooledMessage>> done) {
         try {
             return done.get();
         } catch (InterruptedException e) {
@@ -188,6 +231,16 @@ public final class FileSpool implements Spool {
         } catch (ExecutionException e) {
             throw new IllegalStateException("spool recovery failed", e.getCause());
         }
+    }
+
+    /**
+     * The waiting list to give the {@link Dispatcher} ({@link Dispatcher#keepWaitingIn}): a
+     * waiting message costs only its {@link LiveIndex} entry; its envelope is read back from its
+     * segment on the writer thread when the window takes it (never on an event loop).
+     */
+    @Override
+    public Dispatcher.WaitingList waitingList() {
+        return waiting;
     }
 
     @Override
@@ -210,7 +263,7 @@ public final class FileSpool implements Spool {
      */
     @Override
     public CompletableFuture<byte[]> readContent(QueueId id) {
-        SpoolEntry e = live.get(id);
+        LoadedMessage e = loaded.get(id);
         if (e != null) {
             byte[] cached = e.cached;
             if (cached != null) {
@@ -233,8 +286,9 @@ public final class FileSpool implements Spool {
     }
 
     @Override
+    /** {@inheritDoc} Known for a message whose envelope is in memory (in the window, held by the relay). */
     public long contentLength(QueueId id) {
-        SpoolEntry e = live.get(id);
+        LoadedMessage e = loaded.get(id);
         return e == null ? -1 : e.contentLength;
     }
 
@@ -252,10 +306,15 @@ public final class FileSpool implements Spool {
         return liveCount;
     }
 
+    /**
+     * {@inheritDoc} Of the messages whose envelope is in memory (the dispatch window, deliveries,
+     * retries): the window takes waiting messages oldest first, so these are the oldest but for
+     * a retried message that went back to the waiting list. No disk read, any thread.
+     */
     @Override
     public List<SpooledMessage> oldest(int limit) {
         List<SpooledMessage> out = new ArrayList<>(Math.min(Math.max(limit, 0), 1024));
-        for (SpoolEntry e : live.values()) {
+        for (LoadedMessage e : loaded.values()) {
             if (out.size() >= limit) {
                 break;
             }
@@ -372,7 +431,11 @@ public final class FileSpool implements Spool {
                 if (op instanceof Read r) {
                     serveRead(r);
                 } else if (op instanceof Recover r) {
-                    r.done.complete(recoverOnWriter());
+                    r.done.complete(recoverOnWriter(r.toWaiting));
+                } else if (op instanceof Park p) {
+                    park(p.id);
+                } else if (op instanceof Load l) {
+                    serveLoad(l);
                 } else if (op instanceof Stop s) {
                     stop = s;
                 } else if (op instanceof Abort a) {
@@ -467,24 +530,53 @@ public final class FileSpool implements Spool {
             CompletableFuture<SpooledMessage> done) throws IOException {
         ByteBuffer record = content.commitRecord(m);
         Segment seg = segments.segmentFor(record.remaining());
+        long payloadAt = seg.size + SpoolRecords.RECORD_HEADER;
         segments.write(record);
         onDurable.add(() -> {
             int length = (int) content.bytes();
-            SpoolEntry e = new SpoolEntry(m, seg, content.take(), length); // the entry owns the pins now
-            seg.live++;
-            install(e);
+            // the entry owns the chunks' pins now
+            install(m, seg, payloadAt, -1, length, content.take(), null);
             done.complete(m);
         });
     }
 
-    private void install(SpoolEntry e) {
-        SpoolEntry old = live.put(e.message.id(), e);
-        if (old != null) {
-            release(old); // a re-sent failed message keeps its id: the new copy replaces it
-        } else {
-            liveCount++;
+    /**
+     * Makes a durable message live: its index entry, counted in its segments (a streamed
+     * content's chunks are counted already: pinned when written), and its envelope in memory.
+     */
+    private void install(SpooledMessage m, Segment seg, long payloadAt, long contentAt, int length,
+            ContentExtent[] chunks, byte[] content) {
+        QueueId id = m.id();
+        int old = index.find(id);
+        if (old >= 0) {
+            removeLive(old, id); // a re-sent failed message keeps its id: the new copy replaces it
         }
+        List<String> rcpts = m.envelope().recipients();
+        int slot = index.add(id, seg, payloadAt, contentAt, length, chunks, m.envelope().receivedAt().toEpochMilli(),
+                m.attempts(), rcpts.size(), SpoolRecords.bitmap(rcpts, m.pendingRecipients()));
+        liveCount++;
+        if (chunks == null) {
+            index.countIn(slot, 1);
+        } else {
+            seg.live++;
+        }
+        LoadedMessage l = new LoadedMessage(m, length);
+        if (content != null) {
+            cache.offer(l, content);
+        }
+        loaded.put(id, l);
         metrics.spoolAppends.inc();
+    }
+
+    /** Drops a live message: counts, cache, envelope, index entry. */
+    private void removeLive(int slot, QueueId id) {
+        index.countIn(slot, -1);
+        LoadedMessage l = loaded.remove(id);
+        if (l != null) {
+            cache.drop(l);
+        }
+        index.remove(slot);
+        liveCount--;
     }
 
     private void stageAppend(Append a, List<Runnable> onDurable) throws IOException {
@@ -500,29 +592,29 @@ public final class FileSpool implements Spool {
         ByteBuffer header = SpoolRecords.messageHeader(a.message, a.content);
         long recordLength = header.remaining() + (long) a.content.length;
         Segment seg = segments.segmentFor(recordLength);
+        long payloadAt = seg.size + SpoolRecords.RECORD_HEADER;
         long contentPosition = seg.size + header.remaining();
         segments.write(header);
         segments.write(ByteBuffer.wrap(a.content));
-        onDurable.add(() -> installAppend(a, seg, contentPosition));
-    }
-
-    private void installAppend(Append a, Segment seg, long contentPosition) {
-        SpooledMessage m = a.message;
-        int length = a.content.length;
-        SpoolEntry e = new SpoolEntry(m, seg, contentPosition, length);
-        cache.offer(e, a.content);
-        e.countIn(1);
-        install(e);
-        a.done.complete(m);
+        onDurable.add(() -> {
+            install(a.message, seg, payloadAt, contentPosition, a.content.length, null, a.content);
+            a.done.complete(a.message);
+        });
     }
 
     private void stageOutcome(Outcome o, List<Runnable> onDurable) throws IOException {
-        SpoolEntry e = live.get(o.id);
-        if (e == null) {
+        int slot = index.find(o.id);
+        if (slot < 0) {
             onDurable.add(() -> o.done.complete(null));
             return;
         }
-        SpooledMessage m = e.message;
+        LoadedMessage e = loaded.get(o.id);
+        SpooledMessage m;
+        try {
+            m = e != null ? e.message : EnvelopeReader.read(index, slot);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex); // fails this outcome only: it is a read, not a write
+        }
         Set<String> done = new HashSet<>();
         for (RecipientOutcome r : o.outcomes) {
             if (r.status().isFinal()) {
@@ -541,37 +633,131 @@ public final class FileSpool implements Spool {
         segments.write(record);
         // memory runs ahead of the disk: if this batch fails the worst case after a crash is
         // a redelivery (at-least-once), never a loss
-        e.message = new SpooledMessage(m.envelope(), pending, attempts);
+        index.setPending(slot, SpoolRecords.bitmap(m.envelope().recipients(), pending), attempts);
+        if (e != null) {
+            e.message = new SpooledMessage(m.envelope(), pending, attempts);
+        }
         if (pending.isEmpty()) {
-            live.remove(o.id, e);
-            liveCount--;
-            release(e);
+            removeLive(slot, o.id);
         }
         onDurable.add(() -> o.done.complete(null));
     }
 
     private void serveRead(Read r) {
-        SpoolEntry e = live.get(r.id);
-        if (e == null) {
+        int slot = index.find(r.id);
+        if (slot < 0) {
             r.done.completeExceptionally(new NoSuchElementException("not in the spool: " + r.id));
             return;
         }
-        byte[] cached = e.cached;
+        LoadedMessage e = loaded.get(r.id);
+        byte[] cached = e == null ? null : e.cached;
         if (cached != null && r.offset == 0 && r.maxBytes >= cached.length) {
             r.done.complete(cached);
             return;
         }
         try {
-            r.done.complete(ContentReader.read(e, r.offset, r.maxBytes));
+            r.done.complete(ContentReader.read(index.view(slot, cached), r.offset, r.maxBytes));
         } catch (IOException | RuntimeException ex) {
-            LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, e.segment, ex.toString());
+            LOG.warn("spool {}: cannot read {} from segment {}: {}", dir, r.id, index.segment(slot), ex.toString());
             r.done.completeExceptionally(ex);
         }
     }
 
-    private void release(SpoolEntry e) {
-        e.countIn(-1);
-        cache.drop(e);
+    // ---------------------------------------------- the waiting list (writer thread)
+
+    /** A message goes on the waiting list: only its index entry stays in memory. */
+    private void park(QueueId id) {
+        int slot = index.find(id);
+        if (slot < 0) {
+            return; // final meanwhile: the dispatcher's count is settled by a poll that finds nothing
+        }
+        LoadedMessage l = loaded.remove(id);
+        if (l != null) {
+            cache.drop(l);
+        }
+        index.pushWaiting(index.handle(slot));
+    }
+
+    /** The oldest waiting message, its envelope read back from its record. */
+    private void serveLoad(Load l) {
+        long handle = index.pollWaiting();
+        int slot = handle < 0 ? -1 : index.slotOf(handle);
+        if (slot < 0) {
+            l.done.complete(null); // nothing waiting for this place any more (final or replaced)
+            return;
+        }
+        QueueId id = index.id(slot);
+        LoadedMessage held = loaded.get(id);
+        if (held != null) {
+            l.done.complete(null); // dispatched again meanwhile: that copy is in the window already
+            return;
+        }
+        SpooledMessage m = readBack(slot, handle);
+        if (m == null) {
+            l.done.complete(null);
+            return;
+        }
+        loaded.put(id, new LoadedMessage(m, index.contentLength(slot)));
+        l.done.complete(m);
+    }
+
+    /**
+     * Reads a waiting message's envelope; null when it cannot be read now. Never strands it: an
+     * I/O error puts it back on the waiting list after a back-off (1 s doubling to 60 s, a WARN
+     * each time); a record that no longer verifies (CRC, id) is given up with an ERROR naming the
+     * message, and its segment is kept aside as damaged, never deleted.
+     */
+    private SpooledMessage readBack(int slot, long handle) {
+        try {
+            SpooledMessage m = EnvelopeReader.read(index, slot);
+            loadFailures.remove(handle);
+            return m;
+        } catch (IOException e) {
+            int failures = loadFailures.merge(handle, 1, Integer::sum);
+            long delayMs = Math.min(60_000L, 1000L << Math.min(failures - 1, 6));
+            LOG.warn("spool {}: cannot read the envelope of {} from segment {} ({}); trying again in {} ms",
+                    dir, index.id(slot), index.segment(slot), e.toString(), delayMs);
+            retryLoads.add(new RetryLoad(handle, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs)));
+            return null;
+        } catch (RuntimeException e) {
+            loadFailures.remove(handle);
+            quarantine(slot, e);
+            return null;
+        }
+    }
+
+    private void quarantine(int slot, RuntimeException e) {
+        QueueId id = index.id(slot);
+        Segment seg = index.segment(slot);
+        long at = index.payloadPosition(slot);
+        LOG.error("spool {}: the record of {} in segment {} at offset {} no longer reads back ({}); the message "
+                + "cannot be delivered and is given up; the segment will be kept aside as damaged", dir, id, seg,
+                at, e.toString());
+        String what = "unreadable record of " + id + " at " + at;
+        seg.damage = seg.damage == null ? what : seg.damage + "; " + what;
+        removeLive(slot, id);
+    }
+
+    /** Puts waiting messages whose envelope read failed back on the list once their back-off is over. */
+    private void retryLoadsDue(long now) {
+        int n = 0;
+        for (java.util.Iterator<RetryLoad> it = retryLoads.iterator(); it.hasNext(); ) {
+            RetryLoad r = it.next();
+            if (now - r.dueNanos() < 0) {
+                continue;
+            }
+            it.remove();
+            if (index.slotOf(r.handle()) >= 0) {
+                index.pushWaiting(r.handle());
+                n++;
+            } else {
+                loadFailures.remove(r.handle());
+            }
+        }
+        IntConsumer added = waitingAdded;
+        if (n > 0 && added != null) {
+            added.accept(n);
+        }
     }
 
     private void onWriteError(IOException error, List<Op> failed) {
@@ -595,6 +781,7 @@ public final class FileSpool implements Spool {
         if (!writable && now - nextProbeAt >= 0) {
             probe(now);
         }
+        retryLoadsDue(now);
         if (writable) {
             try {
                 segments.forceIfUnforcedFor(now, UNFORCED_OUTCOME_NANOS);
@@ -634,12 +821,18 @@ public final class FileSpool implements Spool {
         }
     }
 
-    private List<SpooledMessage> recoverOnWriter() {
+    /**
+     * Replays the segments into the index. {@code toWaiting}: every live message goes on the
+     * waiting list, oldest first, and nothing is read back ({@link #recoverInto}); otherwise
+     * every envelope is read back and returned ({@link #recover}).
+     */
+    private List<SpooledMessage> recoverOnWriter(boolean toWaiting) {
         if (recovered) {
             throw new IllegalStateException("recover() was already called");
         }
         recovered = true;
-        Map<QueueId, SpoolEntry> found = new HashMap<>();
+        // normally nothing was appended before recovery: replay straight into the index
+        LiveIndex found = index.size() == 0 ? index : new LiveIndex();
         List<Segment> old;
         try {
             old = SegmentScanner.scanAll(dir, firstNewSeq, found);
@@ -647,19 +840,48 @@ public final class FileSpool implements Spool {
             throw new UncheckedIOException("cannot read the spool directory " + dir, e);
         }
         segments.addRecovered(old);
-        List<SpooledMessage> out = new ArrayList<>(found.size());
-        for (SpoolEntry e : found.values()) {
-            e.countIn(1);
-            if (live.putIfAbsent(e.message.id(), e) != null) {
-                release(e); // appended again since start-up: the newer copy wins
+        List<Integer> slots = new ArrayList<>(found.size());
+        for (int s = 0; s < found.highWater(); s++) {
+            if (!found.used(s)) {
                 continue;
             }
-            liveCount++;
-            out.add(e.message);
+            if (found == index) {
+                slots.add(s);
+                continue;
+            }
+            QueueId id = found.id(s);
+            if (index.find(id) >= 0) {
+                continue; // appended again since start-up: the newer copy wins
+            }
+            slots.add(index.add(id, found.segment(s), found.payloadPosition(s), found.contentPosition(s),
+                    found.contentLength(s), found.chunks(s), found.receivedAtMillis(s), found.attempts(s),
+                    found.recipientCount(s), found.pending(s)));
         }
-        out.sort((a, b) -> a.id().compareTo(b.id()));
-        LOG.info("spool {}: recovered {} live messages from {} segments", dir, out.size(), old.size());
-        return out; // dead segments are reclaimed by the housekeeping after this batch
+        for (int s : slots) {
+            index.countIn(s, 1);
+            liveCount++;
+        }
+        slots.sort(index::compareIds); // ids sort by accept time: oldest first
+        LOG.info("spool {}: recovered {} live messages from {} segments", dir, slots.size(), old.size());
+        if (toWaiting) {
+            for (int s : slots) {
+                index.pushWaiting(index.handle(s));
+            }
+            waitingFromRecovery = slots.size();
+            return List.of(); // dead segments are reclaimed by the housekeeping after this batch
+        }
+        List<SpooledMessage> out = new ArrayList<>(slots.size());
+        for (int s : slots) {
+            QueueId id = index.id(s);
+            try {
+                SpooledMessage m = EnvelopeReader.read(index, s);
+                loaded.put(id, new LoadedMessage(m, index.contentLength(s)));
+                out.add(m);
+            } catch (IOException | RuntimeException e) {
+                quarantine(s, e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e));
+            }
+        }
+        return out;
     }
 
     private void shutDownWriter(Stop stop) {
@@ -684,7 +906,7 @@ public final class FileSpool implements Spool {
 
     // ------------------------------------------------------------------ hand-off records
 
-    private sealed interface Op permits Append, Outcome, Read, Recover, Stop, Chunk, Commit, Abort {
+    private sealed interface Op permits Append, Outcome, Read, Recover, Stop, Chunk, Commit, Abort, Park, Load {
         void fail(Throwable t);
     }
 
@@ -783,7 +1005,42 @@ public final class FileSpool implements Spool {
         }
     }
 
-    private record Recover(CompletableFuture<List<SpooledMessage>> done) implements Op {
+    /** The spool's side of {@link Dispatcher.WaitingList}: hands parking and loading to the writer. */
+    private final class Waiting implements Dispatcher.WaitingList {
+        @Override
+        public void add(SpooledMessage message) {
+            submit(new Park(message.id()));
+        }
+
+        @Override
+        public CompletableFuture<SpooledMessage> poll() {
+            CompletableFuture<SpooledMessage> done = new CompletableFuture<>();
+            submit(new Load(done));
+            return done;
+        }
+
+        @Override
+        public void attach(IntConsumer added) {
+            waitingAdded = added;
+        }
+    }
+
+    private record Park(QueueId id) implements Op {
+        public void fail(Throwable t) {
+            // a closed spool: the message stays on disk and is recovered at the next start
+        }
+    }
+
+    private record Load(CompletableFuture<SpooledMessage> done) implements Op {
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
+    }
+
+    private record RetryLoad(long handle, long dueNanos) {
+    }
+
+    private record Recover(CompletableFuture<List<SpooledMessage>> done, boolean toWaiting) implements Op {
         public void fail(Throwable t) {
             done.completeExceptionally(t);
         }
