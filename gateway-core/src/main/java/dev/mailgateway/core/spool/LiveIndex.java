@@ -9,11 +9,12 @@ import java.util.Arrays;
  * The spool's compact index of live messages (issue #12): per message only what is needed to
  * find it, order it and read it back from its segment (queue id, segment, payload and content
  * position, content length, attempts, pending-recipient bits, receivedAt), in parallel
- * primitive arrays, about 100 bytes a message. The envelope (sender, recipients, DSN
+ * primitive arrays: 60 bytes a message in the slots, plus the table and the waiting ring
+ * (about 90 bytes in all at 100,000 messages; BENCHMARKS.md). The envelope (sender, recipients, DSN
  * parameters) stays on disk and is decoded again when the message enters the dispatch window.
  *
  * <p>Layout: entries live in numbered <em>slots</em> (parallel arrays, a free list for reuse);
- * an open-addressing table (linear probing, backward-shift deletion, load factor at most 1/2)
+ * an open-addressing table (linear probing, backward-shift deletion, load factor at most 3/4)
  * maps a queue id (its 16 ASCII characters packed into two longs) to its slot. A slot's
  * {@link #handle} carries a generation, so a handle kept in the waiting list goes stale (and is
  * skipped) once its message is final or replaced, even when the slot is reused.
@@ -33,17 +34,16 @@ final class LiveIndex {
     private long[] idHi;
     private long[] idLo;
     private Segment[] segment;           // null = free slot
-    private long[] payloadPos;           // the record's payload (MESSAGE or COMMIT) in segment
-    private long[] contentPos;           // inline content position; -1 = streamed (chunks)
+    private long[] payloadPos;           // the record's payload (MESSAGE or COMMIT); a free slot: the next free
+    private int[] contentOffset;         // inline content position - payloadPos; -1 = streamed (chunks)
     private int[] contentLength;
     private int[] attempts;
     private int[] rcptCount;
     private long[] pendingBits;          // recipients <= 64
-    private byte[][] widePending;        // recipients > 64, else null
-    private ContentExtent[][] chunks;    // streamed contents, else null
-    private long[] receivedAtMillis;
+    /** null, or the pending bitmap (byte[], recipients > 64), the chunks (ContentExtent[]), or both (Object[2]). */
+    private Object[] extra;
+    private int[] receivedAtSec;         // unsigned epoch seconds (until 2106)
     private int[] generation;
-    private int[] nextFree;
     private int freeHead = -1;
     private int highWater;
     private int size;
@@ -113,15 +113,14 @@ final class LiveIndex {
         idHi[s] = hi;
         idLo[s] = lo;
         segment[s] = seg;
-        payloadPos[s] = payloadPosition;
-        contentPos[s] = contentPosition;
-        contentLength[s] = length;
-        chunks[s] = extents;
-        receivedAtMillis[s] = receivedAt;
+        extra[s] = null;
         rcptCount[s] = recipients;
+        relocate(s, seg, payloadPosition, contentPosition, extents);
+        contentLength[s] = length;
+        receivedAtSec[s] = (int) Math.floorDiv(receivedAt, 1000L);
         setPending(s, pending, attemptCount);
         size++;
-        if (size * 2 > table.length) {
+        if (size * 4L > table.length * 3L) {
             rehash(table.length * 2);
         } else {
             insert(s);
@@ -152,10 +151,9 @@ final class LiveIndex {
         }
         table[hole] = 0;
         segment[slot] = null;
-        widePending[slot] = null;
-        chunks[slot] = null;
+        extra[slot] = null;
         generation[slot]++;
-        nextFree[slot] = freeHead;
+        payloadPos[slot] = freeHead;
         freeHead = slot;
         size--;
     }
@@ -184,7 +182,8 @@ final class LiveIndex {
     }
 
     long contentPosition(int slot) {
-        return contentPos[slot];
+        int off = contentOffset[slot];
+        return off < 0 ? -1 : payloadPos[slot] + off;
     }
 
     int contentLength(int slot) {
@@ -192,7 +191,21 @@ final class LiveIndex {
     }
 
     ContentExtent[] chunks(int slot) {
-        return chunks[slot];
+        Object x = extra[slot];
+        return x instanceof ContentExtent[] c ? c : isPair(x) ? (ContentExtent[]) ((Object[]) x)[1] : null;
+    }
+
+    private byte[] widePending(int slot) {
+        Object x = extra[slot];
+        return x instanceof byte[] b ? b : isPair(x) ? (byte[]) ((Object[]) x)[0] : null;
+    }
+
+    private static boolean isPair(Object x) {
+        return x != null && x.getClass() == Object[].class; // a ContentExtent[] is an Object[] too
+    }
+
+    private void setExtra(int slot, byte[] wide, ContentExtent[] chunks) {
+        extra[slot] = wide == null ? chunks : chunks == null ? wide : new Object[] {wide, chunks};
     }
 
     int attempts(int slot) {
@@ -203,23 +216,28 @@ final class LiveIndex {
         return rcptCount[slot];
     }
 
+    /** When the message was accepted, to the second. */
     long receivedAtMillis(int slot) {
-        return receivedAtMillis[slot];
+        return Integer.toUnsignedLong(receivedAtSec[slot]) * 1000L;
     }
 
     /** Where the message's record and content are now (after a copy-forward). */
     void relocate(int slot, Segment seg, long payloadPosition, long contentPosition, ContentExtent[] extents) {
+        long off = contentPosition < 0 ? -1 : contentPosition - payloadPosition;
+        if (off > Integer.MAX_VALUE || off < -1) {
+            throw new IllegalArgumentException("content at " + contentPosition + ", record at " + payloadPosition);
+        }
         segment[slot] = seg;
         payloadPos[slot] = payloadPosition;
-        contentPos[slot] = contentPosition;
-        chunks[slot] = extents;
+        contentOffset[slot] = (int) off;
+        setExtra(slot, widePending(slot), extents);
     }
 
     /** The pending-recipient bitmap (a copy), as in the records. */
     byte[] pending(int slot) {
         int n = rcptCount[slot];
         if (n > NARROW_RECIPIENTS) {
-            return widePending[slot].clone();
+            return widePending(slot).clone();
         }
         byte[] out = new byte[(n + 7) / 8];
         long bits = pendingBits[slot];
@@ -232,7 +250,7 @@ final class LiveIndex {
     void setPending(int slot, byte[] bitmap, int attemptCount) {
         attempts[slot] = attemptCount;
         if (rcptCount[slot] > NARROW_RECIPIENTS) {
-            widePending[slot] = bitmap.clone();
+            setExtra(slot, bitmap.clone(), chunks(slot));
             return;
         }
         long bits = 0;
@@ -254,7 +272,7 @@ final class LiveIndex {
 
     /** A view for {@link ContentReader}: where the content of {@code slot} lies. */
     SpoolEntry view(int slot, byte[] cached) {
-        return new SpoolEntry(segment[slot], contentPos[slot], contentLength[slot], chunks[slot], cached);
+        return new SpoolEntry(segment[slot], contentPosition(slot), contentLength[slot], chunks(slot), cached);
     }
 
     /**
@@ -263,7 +281,7 @@ final class LiveIndex {
      */
     void countIn(int slot, int sign) {
         segment[slot].live += sign;
-        ContentExtent[] cs = chunks[slot];
+        ContentExtent[] cs = chunks(slot);
         if (cs == null) {
             segment[slot].liveBytes += sign * (long) contentLength[slot];
             return;
@@ -279,7 +297,7 @@ final class LiveIndex {
         if (segment[slot] == s) {
             return true;
         }
-        ContentExtent[] cs = chunks[slot];
+        ContentExtent[] cs = chunks(slot);
         if (cs != null) {
             for (ContentExtent c : cs) {
                 if (c.segment() == s) {
@@ -341,11 +359,11 @@ final class LiveIndex {
     private int takeSlot() {
         if (freeHead >= 0) {
             int s = freeHead;
-            freeHead = nextFree[s];
+            freeHead = (int) payloadPos[s];
             return s;
         }
         if (highWater == segment.length) {
-            grow(segment.length + (segment.length >> 1));
+            grow(segment.length + (segment.length >> 2)); // +25%: little slack in a large index
         }
         return highWater++;
     }
@@ -373,16 +391,14 @@ final class LiveIndex {
         idLo = new long[capacity];
         segment = new Segment[capacity];
         payloadPos = new long[capacity];
-        contentPos = new long[capacity];
+        contentOffset = new int[capacity];
         contentLength = new int[capacity];
         attempts = new int[capacity];
         rcptCount = new int[capacity];
         pendingBits = new long[capacity];
-        widePending = new byte[capacity][];
-        chunks = new ContentExtent[capacity][];
-        receivedAtMillis = new long[capacity];
+        extra = new Object[capacity];
+        receivedAtSec = new int[capacity];
         generation = new int[capacity];
-        nextFree = new int[capacity];
     }
 
     private void grow(int capacity) {
@@ -390,16 +406,14 @@ final class LiveIndex {
         idLo = Arrays.copyOf(idLo, capacity);
         segment = Arrays.copyOf(segment, capacity);
         payloadPos = Arrays.copyOf(payloadPos, capacity);
-        contentPos = Arrays.copyOf(contentPos, capacity);
+        contentOffset = Arrays.copyOf(contentOffset, capacity);
         contentLength = Arrays.copyOf(contentLength, capacity);
         attempts = Arrays.copyOf(attempts, capacity);
         rcptCount = Arrays.copyOf(rcptCount, capacity);
         pendingBits = Arrays.copyOf(pendingBits, capacity);
-        widePending = Arrays.copyOf(widePending, capacity);
-        chunks = Arrays.copyOf(chunks, capacity);
-        receivedAtMillis = Arrays.copyOf(receivedAtMillis, capacity);
+        extra = Arrays.copyOf(extra, capacity);
+        receivedAtSec = Arrays.copyOf(receivedAtSec, capacity);
         generation = Arrays.copyOf(generation, capacity);
-        nextFree = Arrays.copyOf(nextFree, capacity);
     }
 
     private static long hi(byte[] id) {

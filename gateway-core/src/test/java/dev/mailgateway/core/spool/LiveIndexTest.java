@@ -146,6 +146,16 @@ class LiveIndexTest {
         byte[] narrow = {(byte) 0x81, 0x01};
         int s2 = index.add(ids.next(), seg, 0, 0, 1, null, 0, 0, 9, narrow);
         assertThat(index.pending(s2)).isEqualTo(narrow);
+        // a streamed content with many recipients keeps both its chunks and its wide bitmap
+        ContentExtent[] pieces = {new ContentExtent(seg, 10, 5), new ContentExtent(seg, 30, 7)};
+        int s3 = index.add(ids.next(), seg, 0, -1, 12, pieces, 0, 0, 130, wide);
+        assertThat(index.chunks(s3)).isSameAs(pieces);
+        assertThat(index.pending(s3)).isEqualTo(wide);
+        assertThat(index.contentPosition(s3)).isEqualTo(-1);
+        index.relocate(s3, seg, 500, -1, new ContentExtent[] {new ContentExtent(seg, 600, 12)});
+        assertThat(index.chunks(s3)).hasSize(1);
+        assertThat(index.pending(s3)).isEqualTo(wide);
+        assertThat(index.chunks(slot)).isNull();
         index.setPending(s2, new byte[] {0, 0}, 4);
         assertThat(LiveIndex.anyPending(index.pending(s2))).isFalse();
         assertThat(index.attempts(s2)).isEqualTo(4);
