@@ -1,13 +1,12 @@
 package dev.mailgateway.core.spool;
 
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.SpooledMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import dev.mailgateway.core.model.SpooledMessage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -31,19 +30,19 @@ final class SegmentCompactor {
 
     private final Path dir;
     private final SegmentLog segments;
+    private final LiveMessages live;
     private final LiveIndex index;
-    private final Map<QueueId, LoadedMessage> loaded;
     private final long segmentBytes;
     private final int inlineMax;
     private final AtomicLong writeIds;
     private final Consumer<IOException> onWriteError;
 
-    SegmentCompactor(Path dir, SegmentLog segments, LiveIndex index, Map<QueueId, LoadedMessage> loaded,
-            long segmentBytes, int inlineMax, AtomicLong writeIds, Consumer<IOException> onWriteError) {
+    SegmentCompactor(Path dir, SegmentLog segments, LiveMessages live, long segmentBytes, int inlineMax,
+            AtomicLong writeIds, Consumer<IOException> onWriteError) {
         this.dir = dir;
         this.segments = segments;
-        this.index = index;
-        this.loaded = loaded;
+        this.live = live;
+        this.index = live.index;
         this.segmentBytes = segmentBytes;
         this.inlineMax = inlineMax;
         this.writeIds = writeIds;
@@ -79,9 +78,10 @@ final class SegmentCompactor {
         List<ContentChunks> copies = new ArrayList<>();
         try {
             for (int slot : movers) {
-                LoadedMessage l = loaded.get(index.id(slot));
+                QueueId id = index.id(slot);
+                LoadedMessage l = live.loaded(id);
                 // a waiting message's envelope is read back from its record (it is not in memory)
-                SpooledMessage m = l != null ? l.message : EnvelopeReader.read(index, slot);
+                SpooledMessage m = live.current(slot, id);
                 int length = index.contentLength(slot);
                 SpoolEntry view = index.view(slot, l == null ? null : l.cached);
                 if (index.chunks(slot) != null || length > inlineMax) {
