@@ -12,13 +12,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The durable store of accepted mail under {@code <emailsDir>/spool/}.
  *
- * <p>Call order: {@link #recover()} once at start-up, before any other call; then
+ * <p>Call order: {@link #recover()} or {@link #recoverInto} once at start-up, before any other call; then
  * {@link #append} for each accepted message, {@link #recordOutcomes} after each delivery
  * attempt, {@link #readContent} whenever a worker needs the bytes; {@link #close()} last.
  *
  * <p>Threads: every method may be called from any thread (SMTP and relay event loops); all but
- * {@link #recover()} and {@link #close()} (start-up and shutdown, which wait for the disk) never
- * block the caller: disk work runs on the spool's own writer thread. Returned futures
+ * {@link #recover()}, {@link #recoverInto} and {@link #close()} (start-up and shutdown, which wait
+ * for the disk) never block the caller: disk work runs on the spool's own writer thread. Returned futures
  * complete on that thread; callers hop back to their event loop before touching channel state.
  */
 public interface Spool extends Closeable {
