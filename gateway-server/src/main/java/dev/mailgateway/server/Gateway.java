@@ -8,7 +8,6 @@ import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
-import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FileFailedStore;
@@ -108,6 +107,7 @@ public final class Gateway implements AutoCloseable {
 
             spool = new FileSpool(emailsDir.resolve("spool"), config.spool(), metrics);
             closers.push(new Closer("spool", spool::close));
+            dispatcher.keepWaitingIn(spool.waitingList()); // #12: a waiting message is an index entry, not an envelope
             ingress = new SpoolingIngress(spool, dispatcher, config.spool());
             failed = new FileFailedStore(emailsDir.resolve("failed"), ingress, metrics);
             closers.push(new Closer("failed store", failed::close));
@@ -160,10 +160,9 @@ public final class Gateway implements AutoCloseable {
         }
         log.info("config: {}", configSource);
         log.info("transport: {}", transport.name());
-        List<SpooledMessage> recovered = spool.recover();
+        int recovered = spool.recoverInto(dispatcher); // oldest first; only the window's envelopes are read
         relay.start();
-        recovered.forEach(dispatcher::dispatch);
-        log.info("spool: {} recovered message(s) queued for delivery", recovered.size());
+        log.info("spool: {} recovered message(s) queued for delivery", recovered);
         log.info("delivery: {}", deliveryMode(config, emailsDir));
         failed.startPeriodicRetry(config.retry().failedRetryIntervalMs());
 

@@ -6,8 +6,9 @@ package dev.mailgateway.core.config;
  * seconds on power loss"). Below {@code minFreeDiskMb} free, new mail is refused with 452.
  * {@code maxMessages} bounds what is accepted: at that many undelivered messages in the spool,
  * new mail is refused with 452 4.3.1 (not the in-memory {@code queueSize}, which is only the
- * dispatch window). Each live message costs heap (its envelope in the spool index, measured in
- * BENCHMARKS.md: ~560 bytes with a small envelope): the default 200,000 implies ~110 MB.
+ * dispatch window). A message waiting on disk costs heap for its compact index entry only
+ * (measured in BENCHMARKS.md: ~135-170 bytes; its envelope is read back when it enters the
+ * window): the default 200,000 implies ~30-35 MB.
  * {@code writeTimeoutSec}: how long the end of DATA waits for the spool before answering
  * {@code 451 4.3.0} (the message may still become durable later and is then delivered).
  */

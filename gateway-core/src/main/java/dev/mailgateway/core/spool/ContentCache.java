@@ -5,7 +5,7 @@ package dev.mailgateway.core.spool;
  * each, {@code budget} in total), so the relay's read of a fresh message needs no disk read and
  * no thread hop. The arrays are shared with readers: never modified.
  *
- * <p>Thread: the spool's writer thread ({@link SpoolEntry#cached} is volatile for readers).
+ * <p>Thread: the spool's writer thread ({@link LoadedMessage#cached} is volatile for readers).
  */
 final class ContentCache {
 
@@ -19,7 +19,7 @@ final class ContentCache {
     }
 
     /** Caches {@code content} for {@code e} when it is small and the budget has room. */
-    void offer(SpoolEntry e, byte[] content) {
+    void offer(LoadedMessage e, byte[] content) {
         if (content.length < maxContent && cachedBytes + content.length <= budget) {
             e.cached = content;
             cachedBytes += content.length;
@@ -27,7 +27,7 @@ final class ContentCache {
     }
 
     /** Forgets {@code e}'s cached content, if any. */
-    void drop(SpoolEntry e) {
+    void drop(LoadedMessage e) {
         if (e.cached != null) {
             cachedBytes -= e.contentLength;
             e.cached = null;

@@ -1,12 +1,12 @@
 package dev.mailgateway.core.spool;
 
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.core.model.SpooledMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,25 +30,22 @@ final class SegmentCompactor {
 
     private final Path dir;
     private final SegmentLog segments;
-    private final Map<QueueId, SpoolEntry> live;
+    private final LiveMessages live;
+    private final LiveIndex index;
     private final long segmentBytes;
     private final int inlineMax;
     private final AtomicLong writeIds;
-    private final ContentCache cache;
-    private final Consumer<SpoolEntry> release;
     private final Consumer<IOException> onWriteError;
 
-    SegmentCompactor(Path dir, SegmentLog segments, Map<QueueId, SpoolEntry> live, long segmentBytes,
-            int inlineMax, AtomicLong writeIds, ContentCache cache, Consumer<SpoolEntry> release,
-            Consumer<IOException> onWriteError) {
+    SegmentCompactor(Path dir, SegmentLog segments, LiveMessages live, long segmentBytes, int inlineMax,
+            AtomicLong writeIds, Consumer<IOException> onWriteError) {
         this.dir = dir;
         this.segments = segments;
         this.live = live;
+        this.index = live.index;
         this.segmentBytes = segmentBytes;
         this.inlineMax = inlineMax;
         this.writeIds = writeIds;
-        this.cache = cache;
-        this.release = release;
         this.onWriteError = onWriteError;
     }
 
@@ -71,48 +68,51 @@ final class SegmentCompactor {
 
     /** Rewrites the live messages of {@code from} at the end of the spool; true on success. */
     private boolean copyForward(Segment from) {
-        List<SpoolEntry> movers = new ArrayList<>();
-        for (SpoolEntry e : live.values()) {
-            if (e.occupies(from)) {
-                movers.add(e);
+        List<Integer> movers = new ArrayList<>();
+        for (int slot = 0; slot < index.highWater(); slot++) {
+            if (index.used(slot) && index.occupies(slot, from)) {
+                movers.add(slot);
             }
         }
         List<Runnable> relocate = new ArrayList<>(movers.size());
         List<ContentChunks> copies = new ArrayList<>();
         try {
-            for (SpoolEntry e : movers) {
-                if (e.chunks != null || e.contentLength > inlineMax) {
+            for (int slot : movers) {
+                QueueId id = index.id(slot);
+                LoadedMessage l = live.loaded(id);
+                // a waiting message's envelope is read back from its record (it is not in memory)
+                SpooledMessage m = live.current(slot, id);
+                int length = index.contentLength(slot);
+                SpoolEntry view = index.view(slot, l == null ? null : l.cached);
+                if (index.chunks(slot) != null || length > inlineMax) {
                     ContentChunks c = new ContentChunks(writeIds.incrementAndGet());
                     copies.add(c);
-                    for (long off = 0; off < e.contentLength; off += inlineMax) {
-                        c.write(segments, ByteBuffer.wrap(ContentReader.read(e, off, inlineMax)));
+                    for (long off = 0; off < length; off += inlineMax) {
+                        c.write(segments, ByteBuffer.wrap(ContentReader.read(view, off, inlineMax)));
                     }
-                    ByteBuffer record = c.commitRecord(e.message);
+                    ByteBuffer record = c.commitRecord(m);
                     Segment to = segments.segmentFor(record.remaining());
+                    long payloadAt = to.size + SpoolRecords.RECORD_HEADER;
                     segments.write(record);
                     relocate.add(() -> {
-                        release.accept(e);
-                        e.segment = to;
-                        e.contentPosition = -1;
-                        e.chunks = c.take(); // pinned when written: the entry's now
+                        index.countIn(slot, -1);
+                        index.relocate(slot, to, payloadAt, -1, c.take()); // pinned when written: the entry's now
                         to.live++;
                     });
                     continue;
                 }
-                byte[] content = e.cached != null ? e.cached : ContentReader.read(e, 0, e.contentLength);
-                ByteBuffer header = SpoolRecords.messageHeader(e.message, content);
+                byte[] content = view.cached != null ? view.cached : ContentReader.read(view, 0, length);
+                ByteBuffer header = SpoolRecords.messageHeader(m, content);
                 long recordLength = header.remaining() + (long) content.length;
                 Segment to = segments.segmentFor(recordLength);
+                long payloadAt = to.size + SpoolRecords.RECORD_HEADER;
                 long contentPosition = to.size + header.remaining();
                 segments.write(header);
                 segments.write(ByteBuffer.wrap(content));
                 relocate.add(() -> {
-                    release.accept(e);
-                    e.segment = to;
-                    e.contentPosition = contentPosition;
-                    e.chunks = null;
-                    cache.offer(e, content);
-                    e.countIn(1);
+                    index.countIn(slot, -1);
+                    index.relocate(slot, to, payloadAt, contentPosition, null);
+                    index.countIn(slot, 1);
                 });
             }
             segments.commit(true); // always forced: the source is deleted next

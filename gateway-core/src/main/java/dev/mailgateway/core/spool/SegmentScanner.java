@@ -35,11 +35,11 @@ final class SegmentScanner {
     private static final Logger log = LoggerFactory.getLogger(SegmentScanner.class);
     private static final int SCAN_BLOCK = 64 * 1024;
 
-    private final Map<QueueId, SpoolEntry> entries;
+    private final LiveIndex entries;
     /** Chunks of streamed contents whose COMMIT has not been seen yet, by writeId. */
     private final Map<Long, List<ContentExtent>> pendingChunks = new HashMap<>();
 
-    private SegmentScanner(Map<QueueId, SpoolEntry> entries) {
+    private SegmentScanner(LiveIndex entries) {
         this.entries = entries;
     }
 
@@ -48,7 +48,7 @@ final class SegmentScanner {
      *
      * @return the usable segments, oldest first
      */
-    static List<Segment> scanAll(Path dir, long endSeq, Map<QueueId, SpoolEntry> entries) throws IOException {
+    static List<Segment> scanAll(Path dir, long endSeq, LiveIndex entries) throws IOException {
         List<Path> files = new ArrayList<>();
         try (var list = Files.list(dir)) {
             for (Path p : (Iterable<Path>) list::iterator) {
@@ -75,7 +75,7 @@ final class SegmentScanner {
     }
 
     /** Replays one file alone (tests). */
-    static Segment scan(Path file, Map<QueueId, SpoolEntry> entries) throws IOException {
+    static Segment scan(Path file, LiveIndex entries) throws IOException {
         return new SegmentScanner(entries).scan(file);
     }
 
@@ -259,13 +259,22 @@ final class SegmentScanner {
         log.debug("spool segment {} (version 1): {} message records, {} skipped", seg, messages, skipped);
     }
 
+    private void remove(QueueId id) {
+        int slot = entries.find(id);
+        if (slot >= 0) {
+            entries.remove(slot);
+        }
+    }
+
     /** Applies one checked payload; true when it was a MESSAGE or COMMIT record. */
     private boolean apply(Segment seg, long pos, int recordHeader, byte[] payload) {
         switch (payload[0]) {
             case SpoolRecords.MESSAGE, SpoolRecords.COMMIT -> {
+                // decoded whole to check it, but only the compact entry is kept: the envelope
+                // is read again from here when the message enters the dispatch window
                 SpoolRecords.DecodedMessage d = SpoolRecords.decodeMessage(payload);
                 SpooledMessage m = d.message();
-                SpoolEntry entry;
+                ContentExtent[] extents = null;
                 if (d.chunked()) {
                     List<ContentExtent> chunks = pendingChunks.remove(d.writeId());
                     int have = chunks == null ? 0 : chunks.size();
@@ -279,38 +288,36 @@ final class SegmentScanner {
                                 + "chunks, {} of {} bytes): the message cannot be recovered", seg, m.id(),
                                 m.envelope().sender(), m.pendingRecipients(), have, d.chunkCount(), bytes,
                                 d.contentLength());
-                        entries.remove(m.id());
+                        remove(m.id());
                         return true;
                     }
-                    entry = new SpoolEntry(m, seg, chunks.toArray(new ContentExtent[0]), d.contentLength());
-                } else {
-                    long contentPosition = pos + recordHeader + d.contentOffset();
-                    entry = new SpoolEntry(m, seg, contentPosition, d.contentLength());
+                    extents = chunks.toArray(new ContentExtent[0]);
                 }
-                if (m.pendingRecipients().isEmpty()) {
-                    entries.remove(m.id());
-                } else {
-                    entries.put(m.id(), entry);
+                remove(m.id()); // a re-sent failed message keeps its id: the later record wins
+                if (!m.pendingRecipients().isEmpty()) {
+                    long payloadAt = pos + recordHeader;
+                    long contentAt = d.chunked() ? -1 : payloadAt + d.contentOffset();
+                    entries.add(m.id(), seg, payloadAt, contentAt, d.contentLength(), extents,
+                            m.envelope().receivedAt().toEpochMilli(), m.attempts(),
+                            m.envelope().recipients().size(), d.bitmap());
                 }
                 return true;
             }
             case SpoolRecords.STATE -> {
                 SpoolRecords.DecodedState s = SpoolRecords.decodeState(payload);
-                SpoolEntry e = entries.get(s.id());
-                if (e == null) {
+                int slot = entries.find(s.id());
+                if (slot < 0) {
                     return false; // the message's segment is gone: it was final
                 }
-                SpooledMessage m = e.message;
-                List<String> pending = s.pendingOf(m.envelope().recipients());
-                if (pending == null) {
+                if (entries.recipientCount(slot) != s.recipientCount()) {
                     log.warn("spool: state record for {} does not match its message ({} recipients); "
                             + "skipped", s.id(), s.recipientCount());
                     return false;
                 }
-                if (pending.isEmpty()) {
-                    entries.remove(s.id());
+                if (!LiveIndex.anyPending(s.bitmap())) {
+                    entries.remove(slot);
                 } else {
-                    e.message = new SpooledMessage(m.envelope(), pending, Math.max(m.attempts(), s.attempts()));
+                    entries.setPending(slot, s.bitmap(), Math.max(entries.attempts(slot), s.attempts()));
                 }
                 return false;
             }

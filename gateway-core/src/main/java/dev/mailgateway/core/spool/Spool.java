@@ -4,6 +4,7 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.core.queue.Dispatcher;
 import java.io.Closeable;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,13 +12,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The durable store of accepted mail under {@code <emailsDir>/spool/}.
  *
- * <p>Call order: {@link #recover()} once at start-up, before any other call; then
+ * <p>Call order: {@link #recover()} or {@link #recoverInto} once at start-up, before any other call; then
  * {@link #append} for each accepted message, {@link #recordOutcomes} after each delivery
  * attempt, {@link #readContent} whenever a worker needs the bytes; {@link #close()} last.
  *
  * <p>Threads: every method may be called from any thread (SMTP and relay event loops); all but
- * {@link #recover()} and {@link #close()} (start-up and shutdown, which wait for the disk) never
- * block the caller: disk work runs on the spool's own writer thread. Returned futures
+ * {@link #recover()}, {@link #recoverInto} and {@link #close()} (start-up and shutdown, which wait
+ * for the disk) never block the caller: disk work runs on the spool's own writer thread. Returned futures
  * complete on that thread; callers hop back to their event loop before touching channel state.
  */
 public interface Spool extends Closeable {
@@ -28,6 +29,29 @@ public interface Spool extends Closeable {
      * are skipped with a WARN. Blocking: call once, before serving.
      */
     List<SpooledMessage> recover();
+
+    /**
+     * Recovers like {@link #recover()} and hands every live message to {@code dispatcher}
+     * (what the gateway does at start-up). The default dispatches the list; {@link FileSpool}
+     * puts the messages on its own waiting list when the dispatcher uses it ({@link #waitingList()}),
+     * so a restart with a large backlog reads back only the window's envelopes. Blocking: call
+     * once, before serving.
+     *
+     * @return how many messages were recovered
+     */
+    default int recoverInto(Dispatcher dispatcher) {
+        List<SpooledMessage> recovered = recover();
+        recovered.forEach(dispatcher::dispatch);
+        return recovered.size();
+    }
+
+    /**
+     * Where the dispatcher should keep messages waiting for the dispatch window
+     * ({@link Dispatcher#keepWaitingIn}), or null to keep them in memory (the default).
+     */
+    default Dispatcher.WaitingList waitingList() {
+        return null;
+    }
 
     /**
      * Writes the message. The future completes when it is durable (fsynced when

@@ -201,7 +201,7 @@ final class SpoolRecords {
      * COMMIT payload ({@code writeId} and {@code chunkCount} of its CHUNK records, contentOffset -1).
      */
     record DecodedMessage(SpooledMessage message, int contentOffset, int contentLength, long writeId,
-            int chunkCount) {
+            int chunkCount, byte[] bitmap) {
 
         boolean chunked() {
             return contentOffset < 0;
@@ -223,6 +223,18 @@ final class SpoolRecords {
      * @throws RuntimeException (BufferUnderflow, IllegalArgument) when malformed
      */
     static DecodedMessage decodeMessage(byte[] payload) {
+        return decodeMessage(payload, false);
+    }
+
+    /**
+     * Decodes the part of a MESSAGE payload before its content ({@code payload} ends right
+     * after contentLength): the envelope of a large inline message without reading its content.
+     */
+    static DecodedMessage decodeMessageHead(byte[] payload) {
+        return decodeMessage(payload, true);
+    }
+
+    private static DecodedMessage decodeMessage(byte[] payload, boolean headOnly) {
         ByteBuffer b = ByteBuffer.wrap(payload);
         byte type = b.get();
         QueueId id = readId(b);
@@ -248,7 +260,7 @@ final class SpoolRecords {
             chunkCount = b.getInt();
         }
         int contentLength = b.getInt();
-        int expected = type == COMMIT ? 0 : contentLength;
+        int expected = type == COMMIT || headOnly ? 0 : contentLength;
         if (contentLength < 0 || chunkCount < 0 || expected != b.remaining()) {
             throw new IllegalArgumentException("content length " + contentLength
                     + " does not match the record (" + b.remaining() + " bytes left)");
@@ -256,7 +268,8 @@ final class SpoolRecords {
         Envelope envelope = new Envelope(id, sender, rcpts, receivedAt, helo, ip, auth,
                 (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0, dsn);
         SpooledMessage m = new SpooledMessage(envelope, pendingFrom(rcpts, bitmap), attempts);
-        return new DecodedMessage(m, type == COMMIT ? -1 : b.position(), contentLength, writeId, chunkCount);
+        return new DecodedMessage(m, type == COMMIT ? -1 : b.position(), contentLength, writeId, chunkCount,
+                bitmap);
     }
 
     /** Decodes a STATE payload (type byte included). */
@@ -315,7 +328,8 @@ final class SpoolRecords {
         return new Dsn(ret, envId, notify, orcpt);
     }
 
-    private static byte[] bitmap(List<String> recipients, Collection<String> pending) {
+    /** The pending-recipient bitmap of the records: bit i (LSB first) set = recipients[i] pending. */
+    static byte[] bitmap(List<String> recipients, Collection<String> pending) {
         byte[] bits = new byte[(recipients.size() + 7) / 8];
         if (pending.isEmpty()) {
             return bits;
@@ -330,7 +344,8 @@ final class SpoolRecords {
         return bits;
     }
 
-    private static List<String> pendingFrom(List<String> recipients, byte[] bitmap) {
+    /** The recipients whose bit is set in {@code bitmap}, in order. */
+    static List<String> pendingFrom(List<String> recipients, byte[] bitmap) {
         List<String> pending = new ArrayList<>(recipients.size());
         for (int i = 0; i < recipients.size(); i++) {
             if ((bitmap[i >>> 3] & (1 << (i & 7))) != 0) {
