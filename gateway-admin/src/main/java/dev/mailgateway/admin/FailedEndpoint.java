@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The failed-mail recovery endpoints (spec section 5): list, show, delete and re-send messages
@@ -20,14 +21,17 @@ import java.util.concurrent.CompletableFuture;
 final class FailedEndpoint {
 
     private final FailedStore store;
+    /** Re-sends everything, paced (the relay's FailedResender; the store only re-sends one id). */
+    private final Supplier<CompletableFuture<Integer>> retryAll;
 
-    FailedEndpoint(FailedStore store) {
+    FailedEndpoint(FailedStore store, Supplier<CompletableFuture<Integer>> retryAll) {
         this.store = store;
+        this.retryAll = retryAll;
     }
 
     /** {@code POST /admin/retry-failed}: {@code {"requeued": N}}. */
     CompletableFuture<AdminResponse> retryAll() {
-        return store.retryAll().thenApply(n -> AdminResponse.ok(AdminResponse.object().put("requeued", n)));
+        return retryAll.get().thenApply(n -> AdminResponse.ok(AdminResponse.object().put("requeued", n)));
     }
 
     /** {@code GET /admin/failed}: every message without its content, oldest first. */

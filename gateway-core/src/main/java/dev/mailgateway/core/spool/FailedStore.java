@@ -47,8 +47,8 @@ public interface FailedStore extends Closeable {
     /** Re-sends one message; false when there was no such file. */
     CompletableFuture<Boolean> retry(QueueId id);
 
-    /** Re-sends every stored message; completes with how many were re-queued. */
-    CompletableFuture<Integer> retryAll();
+    /** The ids of every stored message, oldest first (what a re-send of everything walks). */
+    CompletableFuture<List<QueueId>> ids();
 
     /** Messages currently in the store. */
     int count();

@@ -18,15 +18,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -40,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: every operation runs on the store's own thread ({@code failed-store}); the
  * known ids and their versions live there too. A re-send goes through {@link MessageIngress}
  * with the original id, and the file is deleted only once the spool has it, and only if no
- * newer failure of the same id was stored meanwhile (the version check).
+ * newer failure of the same id was stored meanwhile (the version check). When and how fast
+ * everything is re-sent is the relay's {@code FailedResender}'s business, not the store's.
  */
 public final class FileFailedStore implements FailedStore {
 
@@ -50,7 +49,7 @@ public final class FileFailedStore implements FailedStore {
     private final Path dir;
     private final Path corruptDir;
     private final MessageIngress ingress;
-    private final ScheduledExecutorService executor;
+    private final ExecutorService executor;
     private volatile int count;
 
     // failed-store thread only (filled by the constructor before the executor runs anything)
@@ -58,8 +57,6 @@ public final class FileFailedStore implements FailedStore {
     /** Ids handed to the ingress and not yet answered: never two re-sends of one id at once. */
     private final Set<QueueId> resending = new HashSet<>();
     private long nextVersion;
-    private boolean retryRunning;
-    private ScheduledFuture<?> periodic;
 
     public FileFailedStore(Path failedDir, MessageIngress ingress, GatewayMetrics metrics) {
         this.dir = failedDir;
@@ -71,7 +68,7 @@ public final class FileFailedStore implements FailedStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the failed store " + failedDir, e);
         }
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "failed-store");
             t.setDaemon(true);
             return t;
@@ -157,25 +154,15 @@ public final class FileFailedStore implements FailedStore {
         return onStoreThread(() -> resend(id)).thenCompose(f -> f);
     }
 
-    /**
-     * {@inheritDoc} Oldest first, one at a time; stops early (counting what was re-queued) when
-     * the ingress stops admitting (queues full, disk low) or a re-send fails.
-     */
+    /** {@inheritDoc} Picks up files an operator added or removed first. */
     @Override
-    public CompletableFuture<Integer> retryAll() {
-        CompletableFuture<Integer> result = new CompletableFuture<>();
-        onStoreThread(() -> {
+    public CompletableFuture<List<QueueId>> ids() {
+        return onStoreThread(() -> {
             rescan();
             List<QueueId> ids = new ArrayList<>(versions.keySet());
             ids.sort(null); // ids sort by accept time
-            resendNext(ids.iterator(), 0, result);
-            return null;
-        }).whenComplete((v, err) -> {
-            if (err != null) {
-                result.completeExceptionally(err);
-            }
+            return ids;
         });
-        return result;
     }
 
     @Override
@@ -183,28 +170,11 @@ public final class FileFailedStore implements FailedStore {
         return count;
     }
 
-    /**
-     * Re-sends everything every {@code intervalMs} (retry.failedRetryIntervalMs); 0 = never.
-     * A run still going when the next is due is not overlapped.
-     */
-    public void startPeriodicRetry(long intervalMs) {
-        if (intervalMs <= 0) {
-            return;
-        }
-        onStoreThread(() -> periodic = executor.scheduleWithFixedDelay(this::periodicRetry,
-                intervalMs, intervalMs, TimeUnit.MILLISECONDS));
-    }
-
     @Override
     public void close() {
         if (executor.isShutdown()) {
             return;
         }
-        executor.execute(() -> {
-            if (periodic != null) {
-                periodic.cancel(false);
-            }
-        });
         executor.shutdown();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -225,47 +195,6 @@ public final class FileFailedStore implements FailedStore {
     }
 
     // ------------------------------------------------------------- failed-store thread
-
-    private void periodicRetry() {
-        if (retryRunning || versions.isEmpty()) {
-            return;
-        }
-        retryRunning = true;
-        CompletableFuture<Integer> result = new CompletableFuture<>();
-        List<QueueId> ids = new ArrayList<>(versions.keySet());
-        ids.sort(null);
-        resendNext(ids.iterator(), 0, result);
-        result.whenCompleteAsync((n, err) -> {
-            retryRunning = false;
-            if (n != null && n > 0) {
-                log.info("failed store: periodic retry re-queued {} messages", n);
-            }
-        }, executor);
-    }
-
-    private void resendNext(Iterator<QueueId> ids, int done, CompletableFuture<Integer> result) {
-        while (ids.hasNext()) {
-            MessageIngress.Admission admission = ingress.admission();
-            if (admission != MessageIngress.Admission.OK) {
-                log.info("failed store: re-send paused after {} messages: ingress says {}", done, admission);
-                break;
-            }
-            CompletableFuture<Boolean> sent = resend(ids.next());
-            if (sent.isDone() && !sent.isCompletedExceptionally() && !sent.join()) {
-                continue; // gone or corrupt: next one
-            }
-            sent.whenCompleteAsync((ok, err) -> {
-                if (err != null) {
-                    log.warn("failed store: re-send stopped after {} messages: {}", done, err.toString());
-                    result.complete(done);
-                } else {
-                    resendNext(ids, done + (ok ? 1 : 0), result);
-                }
-            }, executor);
-            return;
-        }
-        result.complete(done);
-    }
 
     /** Starts one re-send; the future says whether a message was re-queued. */
     private CompletableFuture<Boolean> resend(QueueId id) {
