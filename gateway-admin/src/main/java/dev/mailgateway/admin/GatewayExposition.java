@@ -77,15 +77,15 @@ final class GatewayExposition implements MultiCollector {
         known("recipients.failed", "mail_gateway_recipients_failed", "Recipients failed for good.");
         known("emails.processing.time", "mail_gateway_emails_processing_time_seconds",
                 "Accept to final outcome, per message.");
-        known(GatewayMetrics.QUEUE_DEPTH, "mail_gateway_queue_depth", "Messages waiting in the worker queues.");
-        known(GatewayMetrics.QUEUE_OVERFLOW, "mail_gateway_queue_overflow",
+        known(MetricNames.QUEUE_DEPTH, "mail_gateway_queue_depth", "Messages waiting in the worker queues.");
+        known(MetricNames.QUEUE_OVERFLOW, "mail_gateway_queue_overflow",
                 "Durable messages waiting for a worker queue slot.");
-        known(GatewayMetrics.SPOOL_LIVE, "mail_gateway_spool_live",
+        known(MetricNames.SPOOL_LIVE, "mail_gateway_spool_live",
                 "Messages accepted and not yet final (still owed delivery).");
-        KNOWN.put(GatewayMetrics.DISK_FREE_MB, new Known("mail_gateway_spool_disk_free_bytes",
+        KNOWN.put(MetricNames.DISK_FREE_MB, new Known("mail_gateway_spool_disk_free_bytes",
                 "Free disk space under the spool directory.", MIB));
-        known(GatewayMetrics.FAILED_STORED, "mail_gateway_failed_stored", "Messages in the failed store now.");
-        known(GatewayMetrics.RETRY_WAITING, "mail_gateway_relay_retry_waiting",
+        known(MetricNames.FAILED_STORED, "mail_gateway_failed_stored", "Messages in the failed store now.");
+        known(MetricNames.RETRY_WAITING, "mail_gateway_relay_retry_waiting",
                 "Messages waiting for a retry timer.");
         known("relay.pool.open", "mail_gateway_relay_pool_open", "Outbound SMTP connections open, all workers.");
         known("relay.pool.idle", "mail_gateway_relay_pool_idle", "Outbound SMTP connections idle in the pools.");
@@ -110,12 +110,12 @@ final class GatewayExposition implements MultiCollector {
             }
             String name = e.getKey().substring(GatewayMetrics.PREFIX.length());
             Metric m = e.getValue();
-            if (name.startsWith(GatewayMetrics.PROVIDER_LATENCY) && m instanceof Timer t) {
+            if (name.startsWith(MetricNames.PROVIDER_LATENCY) && m instanceof Timer t) {
                 if (providerLatency == null) {
                     providerLatency = SummarySnapshot.builder().name(PROVIDER_LATENCY_NAME).help(PROVIDER_LATENCY_HELP);
                 }
                 providerLatency.dataPoint(summary(t, Labels.of("provider",
-                        name.substring(GatewayMetrics.PROVIDER_LATENCY.length()))));
+                        name.substring(MetricNames.PROVIDER_LATENCY.length()))));
                 continue;
             }
             MetricSnapshot s = snapshot(name, m);

@@ -64,6 +64,7 @@ public final class RelayService {
     private final Spool spool;
     private final FailedStore failedStore;
     private final GatewayMetrics metrics;
+    private final RelayMetrics relayMetrics;
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
@@ -93,6 +94,7 @@ public final class RelayService {
         this.spool = spool;
         this.failedStore = failedStore;
         this.metrics = metrics;
+        this.relayMetrics = new RelayMetrics(metrics);
         this.transport = transport;
         this.group = group;
         this.tls = tls;
@@ -130,21 +132,21 @@ public final class RelayService {
             EventLoop loop = group.next();
             DeliveryTransport t = local
                     ? new LocalDeliveryTransport(loop, localDir, cfg.spool().fsync(), localWriter)
-                    : new SmtpRelayTransport(loop, config, health, connector, metrics);
+                    : new SmtpRelayTransport(loop, config, health, connector, relayMetrics);
             DispatchQueue queue = dispatcher.queue(i);
             RelayWorker worker = new RelayWorker(i, loop, queue, dispatcher, spool, failedStore, config, t,
-                    metrics, retryWaiting, partlyFailed, Clock.systemUTC());
+                    relayMetrics, retryWaiting, partlyFailed, Clock.systemUTC());
             workers.add(worker);
             queue.bindConsumer(loop, worker::drain);
         }
-        metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
-        metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
+        metrics.gauge(RelayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge(RelayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
         if (!local) {
-            metrics.gauge(GatewayMetrics.PROVIDERS, this::providerStates);
+            metrics.gauge(RelayMetrics.PROVIDERS, this::providerStates);
             registerProviderGauges();
         }
-        metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
-        metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
+        metrics.gauge(RelayMetrics.POOL_OPEN, () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
+        metrics.gauge(RelayMetrics.POOL_IDLE, () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
                 ? "local to " + localDir.toAbsolutePath()
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());

@@ -73,7 +73,7 @@ public final class FileFailedStore implements FailedStore {
             t.setDaemon(true);
             return t;
         });
-        metrics.gauge(GatewayMetrics.FAILED_STORED, this::count);
+        metrics.gauge(SpoolMetrics.FAILED_STORED, this::count);
     }
 
     @Override

@@ -87,7 +87,7 @@ public final class FileSpool implements Spool {
     // any thread
     private final Path dir;
     private final long segmentBytes;
-    private final GatewayMetrics metrics;
+    private final SpoolMetrics metrics;
     private final FileStore fileStore;
     private final MessagePassingQueue<Op> ops = new MpscUnboundedXaddArrayQueue<>(1024);
     private final AtomicBoolean writerSleeping = new AtomicBoolean();
@@ -126,7 +126,7 @@ public final class FileSpool implements Spool {
             long cacheBudget, SegmentLog.ChannelOpener opener) {
         this.dir = spoolDir;
         this.segmentBytes = segmentBytes;
-        this.metrics = metrics;
+        this.metrics = new SpoolMetrics(metrics);
         try {
             Files.createDirectories(spoolDir);
             this.lockChannel = lock(spoolDir);
@@ -141,7 +141,7 @@ public final class FileSpool implements Spool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
-        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, metrics, opener);
+        this.segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, firstNewSeq, this.metrics, opener);
         this.cache = new ContentCache(CACHE_MAX_CONTENT, cacheBudget);
         this.compactor = new SegmentCompactor(spoolDir, segments, live, segmentBytes, INLINE_MAX, writeIds, cache,
                 this::release, e -> onWriteError(e, List.of()));
@@ -151,8 +151,8 @@ public final class FileSpool implements Spool {
             writable = false; // the writer probes until it can create a segment
             LOG.error("spool {}: directory is not writable", spoolDir);
         }
-        metrics.gauge(GatewayMetrics.SPOOL_LIVE, this::liveCount);
-        metrics.gauge(GatewayMetrics.DISK_FREE_MB, this::freeDiskMb);
+        metrics.gauge(SpoolMetrics.SPOOL_LIVE, this::liveCount);
+        metrics.gauge(SpoolMetrics.DISK_FREE_MB, this::freeDiskMb);
         this.writer = new Thread(this::writerLoop, "spool-writer");
         writer.setDaemon(true);
         writer.start();

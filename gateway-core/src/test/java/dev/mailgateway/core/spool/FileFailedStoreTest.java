@@ -111,7 +111,7 @@ class FileFailedStoreTest {
             assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly(id + ".json"); // no temp file left
         }
         assertThat(store.count()).isEqualTo(1);
-        assertThat(metrics.gaugeValue(dev.mailgateway.core.metrics.GatewayMetrics.FAILED_STORED)).isEqualTo(1);
+        assertThat(metrics.gaugeValue(SpoolMetrics.FAILED_STORED)).isEqualTo(1);
         assertThat(join(store.get(id))).get().satisfies(m -> assertThat(m.content()).isEqualTo(content));
         assertThat(join(store.list())).singleElement().satisfies(m -> {
             assertThat(m.id()).isEqualTo(id);

@@ -3,7 +3,6 @@ package dev.mailgateway.relay.worker;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.RetryConfig;
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
@@ -14,6 +13,7 @@ import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.MessageContent;
 import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.RelayMetrics;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -65,7 +65,7 @@ public final class RelayWorker {
     private final FailedStore failedStore;
     private final LiveConfig config;
     private final DeliveryTransport transport;
-    private final GatewayMetrics metrics;
+    private final RelayMetrics metrics;
     private final AtomicInteger retryWaiting;
     private final Clock clock;
     /** Messages with a failed recipient and others still pending (shared by workers: retries move). */
@@ -88,7 +88,7 @@ public final class RelayWorker {
 
     public RelayWorker(int index, EventLoop loop, DispatchQueue queue, Dispatcher dispatcher, Spool spool,
                        FailedStore failedStore, LiveConfig config, DeliveryTransport transport,
-                       GatewayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
+                       RelayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
                        Clock clock) {
         this.index = index;
         this.loop = loop;

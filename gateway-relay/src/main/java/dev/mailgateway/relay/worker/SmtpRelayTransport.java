@@ -5,9 +5,9 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.config.RelayConfig;
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.relay.RelayMetrics;
 import dev.mailgateway.relay.client.BatchResult;
 import dev.mailgateway.relay.client.SmtpTransaction;
 import dev.mailgateway.relay.client.UpstreamConnection;
@@ -48,7 +48,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private final LiveConfig config;
     private final ProviderHealth health;
     private final UpstreamConnector connector;
-    private final GatewayMetrics metrics;
+    private final RelayMetrics metrics;
     private final Map<ProviderConfig, UpstreamPool> pools = new HashMap<>();
     private final Map<UpstreamPool, Timer> latency = new HashMap<>();
     private final ScheduledFuture<?> evictor;
@@ -58,7 +58,7 @@ public final class SmtpRelayTransport implements DeliveryTransport {
     private volatile int idleGauge;
 
     public SmtpRelayTransport(EventLoop loop, LiveConfig config, ProviderHealth health,
-                              UpstreamConnector connector, GatewayMetrics metrics) {
+                              UpstreamConnector connector, RelayMetrics metrics) {
         this.loop = loop;
         this.config = config;
         this.health = health;

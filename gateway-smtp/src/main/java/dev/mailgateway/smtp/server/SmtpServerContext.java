@@ -5,6 +5,7 @@ import dev.mailgateway.core.config.Cidr;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.smtp.SmtpMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.smtp.auth.AuthFailureTracker;
@@ -29,7 +30,7 @@ final class SmtpServerContext {
 
     final LiveConfig live;
     final MessageIngress ingress;
-    final GatewayMetrics metrics;
+    final SmtpMetrics metrics;
     final QueueIdGenerator ids;
     final String hostname;
     final int maxLineLength;
@@ -66,7 +67,7 @@ final class SmtpServerContext {
         GatewayConfig c = live.current();
         this.live = live;
         this.ingress = ingress;
-        this.metrics = metrics;
+        this.metrics = new SmtpMetrics(metrics);
         this.ids = ids;
         this.hostname = LocalHostName.orConfigured(c.smtp().hostname());
         this.maxLineLength = c.smtp().maxLineLength();
