@@ -3,11 +3,17 @@ package dev.mailgateway.relay;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Timer;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.core.model.QueueId;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The relay's metrics on the shared registry (names without the {@code mail_gateway.}
  * prefix). Building one is get-or-create: every instance over one {@link GatewayMetrics}
- * counts into the same metrics. {@link #gateway()} is the registry, for the relay's gauges.
+ * counts into the same metrics, but the per-message outcome state behind {@link #countAttempt}
+ * is the instance's: the relay shares one instance between its workers.
+ * {@link #gateway()} is the registry, for the relay's gauges.
  */
 public final class RelayMetrics {
 
@@ -30,6 +36,11 @@ public final class RelayMetrics {
     public static final String PROVIDER_LATENCY = "relay.provider.latency.";
 
     private final GatewayMetrics metrics;
+    /**
+     * Messages with a failed recipient and others still pending, so their final attempt does not
+     * count them delivered; one set for every worker of this instance (a retry may move).
+     */
+    private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
     /** Messages delivered to every recipient: the spec's {@code successful_emails}. */
     public final Counter emailsDelivered;
     /** Messages moved to the failed store: the spec's {@code failed_emails}. */
@@ -51,6 +62,33 @@ public final class RelayMetrics {
         recipientsDelivered = metrics.counter(RECIPIENTS_DELIVERED);
         recipientsFailed = metrics.counter(RECIPIENTS_FAILED);
         processingTime = metrics.timer(PROCESSING_TIME);
+    }
+
+    /**
+     * Counts one attempt's outcome for a message: its recipients delivered and failed, the
+     * message failed when {@code stored} (in the failed store), deferred when some recipient is
+     * left for a retry, else final (processing time; delivered only if no recipient of it ever
+     * failed, also on an earlier attempt). Any thread.
+     */
+    public void countAttempt(QueueId id, int delivered, int failed, boolean stored, boolean deferred,
+                             Duration sinceAccepted) {
+        recipientsDelivered.inc(delivered);
+        recipientsFailed.inc(failed);
+        if (stored) {
+            emailsFailed.inc();
+        }
+        if (deferred) {
+            emailsDeferred.inc();
+            if (failed > 0) {
+                partlyFailed.add(id);
+            }
+        } else {
+            processingTime.update(sinceAccepted);
+            boolean failedBefore = partlyFailed.remove(id);
+            if (failed == 0 && !failedBefore) {
+                emailsDelivered.inc();
+            }
+        }
     }
 
     /** The SMTP transaction timer of one provider ({@code host:port}), exposed with a provider label. */

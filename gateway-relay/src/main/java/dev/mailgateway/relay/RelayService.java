@@ -6,7 +6,6 @@ import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
-import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
@@ -35,8 +34,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,7 +70,6 @@ public final class RelayService {
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
-    private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
     private final boolean local;
     private ExecutorService localWriter;
 
@@ -128,14 +124,15 @@ public final class RelayService {
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
         }
+        RelayWorker.Shared shared = new RelayWorker.Shared(dispatcher, spool, failedStore, config, relayMetrics,
+                retryWaiting, Clock.systemUTC());
         for (int i = 0; i < dispatcher.workerCount(); i++) {
             EventLoop loop = group.next();
             DeliveryTransport t = local
                     ? new LocalDeliveryTransport(loop, localDir, cfg.spool().fsync(), localWriter)
                     : new SmtpRelayTransport(loop, config, health, connector, relayMetrics);
             DispatchQueue queue = dispatcher.queue(i);
-            RelayWorker worker = new RelayWorker(i, loop, queue, dispatcher, spool, failedStore, config, t,
-                    relayMetrics, retryWaiting, partlyFailed, Clock.systemUTC());
+            RelayWorker worker = new RelayWorker(i, loop, queue, t, shared);
             workers.add(worker);
             queue.bindConsumer(loop, worker::drain);
         }

@@ -5,7 +5,6 @@ import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.RetryConfig;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
-import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.queue.DispatchQueue;
@@ -68,8 +67,6 @@ public final class RelayWorker {
     private final RelayMetrics metrics;
     private final AtomicInteger retryWaiting;
     private final Clock clock;
-    /** Messages with a failed recipient and others still pending (shared by workers: retries move). */
-    private final Set<QueueId> partlyFailed;
 
     // loop only
     private final Set<Delivery> inFlight = new HashSet<>();
@@ -86,22 +83,27 @@ public final class RelayWorker {
     private boolean abandoned;
     private Promise<Void> stopped;
 
-    public RelayWorker(int index, EventLoop loop, DispatchQueue queue, Dispatcher dispatcher, Spool spool,
-                       FailedStore failedStore, LiveConfig config, DeliveryTransport transport,
-                       RelayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
-                       Clock clock) {
+    /**
+     * What every worker of one relay shares: where messages come from and go, the live config,
+     * the metrics, the count of messages waiting for a retry timer (a gauge) and the clock.
+     */
+    public record Shared(Dispatcher dispatcher, Spool spool, FailedStore failedStore, LiveConfig config,
+                         RelayMetrics metrics, AtomicInteger retryWaiting, Clock clock) {
+    }
+
+    /** Worker {@code index} consumes {@code queue} on {@code loop} and delivers through {@code transport}. */
+    public RelayWorker(int index, EventLoop loop, DispatchQueue queue, DeliveryTransport transport, Shared shared) {
         this.index = index;
         this.loop = loop;
         this.queue = queue;
-        this.dispatcher = dispatcher;
-        this.spool = spool;
-        this.failedStore = failedStore;
-        this.config = config;
+        this.dispatcher = shared.dispatcher();
+        this.spool = shared.spool();
+        this.failedStore = shared.failedStore();
+        this.config = shared.config();
         this.transport = transport;
-        this.metrics = metrics;
-        this.retryWaiting = retryWaiting;
-        this.clock = clock;
-        this.partlyFailed = partlyFailed;
+        this.metrics = shared.metrics();
+        this.retryWaiting = shared.retryWaiting();
+        this.clock = shared.clock();
         transport.onReady(() -> loop.execute(this::transportReady));
     }
 
@@ -358,23 +360,8 @@ public final class RelayWorker {
             }
         }
         Instant now = clock.instant();
-        metrics.recipientsDelivered.inc(delivered);
-        metrics.recipientsFailed.inc(failed);
-        if (stored) {
-            metrics.emailsFailed.inc();
-        }
-        if (deferred != null) {
-            metrics.emailsDeferred.inc();
-            if (failed > 0) {
-                partlyFailed.add(m.id());
-            }
-        } else {
-            metrics.processingTime.update(Duration.between(m.envelope().receivedAt(), now));
-            boolean failedBefore = partlyFailed.remove(m.id());
-            if (failed == 0 && !failedBefore) {
-                metrics.emailsDelivered.inc();
-            }
-        }
+        metrics.countAttempt(m.id(), delivered, failed, stored, deferred != null,
+                Duration.between(m.envelope().receivedAt(), now));
         OutcomeLog.log(m, d.body().head(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
         if (deferred != null && !stopping) {
             scheduleRetry(new SpooledMessage(m.envelope(), deferred, attempt), cfg.retry().delayAfterAttempt(attempt));
