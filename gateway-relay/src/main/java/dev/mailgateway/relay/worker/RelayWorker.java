@@ -3,7 +3,6 @@ package dev.mailgateway.relay.worker;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.RetryConfig;
-import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
@@ -248,38 +247,16 @@ public final class RelayWorker {
         }
         // an attempt that reached no upstream keeps the count it had (journalled as such)
         int attempt = counted ? d.attempt() : m.attempts();
-        List<RecipientOutcome> outcomes = d.outcomes();
         boolean exhausted = expired || attempt >= retry.maxAttempts();
-        String gaveUp = expired
-                ? " (gave up: undelivered for " + ageSec + " s, over retry.maxAgeSec " + retry.maxAgeSec()
-                        + " s, after " + attempt + " attempt(s))"
-                : " (gave up after " + attempt + " attempts)";
-        List<RecipientOutcome> journal = new ArrayList<>(outcomes.size());
-        List<String> failed = null;
-        String lastError = null;
-        for (RecipientOutcome o : outcomes) {
-            if (o.status() == DeliveryStatus.DEFERRED && exhausted) {
-                o = new RecipientOutcome(o.recipient(), DeliveryStatus.FAILED, o.reply() + gaveUp);
-            }
-            if (o.status() == DeliveryStatus.FAILED) {
-                if (failed == null) {
-                    failed = new ArrayList<>(2);
-                }
-                failed.add(o.recipient());
-                lastError = o.reply();
-            }
-            journal.add(o);
-        }
+        AttemptVerdict verdict = AttemptVerdict.of(d.outcomes(), exhausted,
+                AttemptVerdict.gaveUp(expired, ageSec, retry.maxAgeSec(), attempt));
         finishing++;
-        if (failed == null) {
-            journal(d, attempt, journal, false);
+        if (!verdict.anyFailed()) {
+            journal(d, attempt, verdict.journal(), false);
             return;
         }
-        Instant now = clock.instant();
         MessageContent body = d.body();
-        FailedMessage fm = new FailedMessage(m.id(), m.envelope().sender(), failed, m.envelope().receivedAt(),
-                attempt, now, lastError, body.inMemory() ? body.bytes() : null, m.envelope().smtpUtf8(),
-                m.envelope().eightBit(), dsnOf(m.envelope(), failed));
+        FailedMessage fm = verdict.failedMessage(m, attempt, clock.instant(), body.inMemory() ? body.bytes() : null);
         CompletableFuture<Void> stored;
         try {
             stored = body.inMemory() ? failedStore.store(fm) : failedStore.store(fm, body); // streamed from the spool
@@ -291,14 +268,9 @@ public final class RelayWorker {
                 // not parked: keep them deferred so they are tried (and parked) again, never lost
                 log.error("{} cannot write the failed store, keeping {} recipient(s) for retry: {}",
                         m.id(), fm.to().size(), err.toString());
-                List<RecipientOutcome> kept = new ArrayList<>(journal.size());
-                for (RecipientOutcome o : journal) {
-                    kept.add(o.status() == DeliveryStatus.FAILED
-                            ? new RecipientOutcome(o.recipient(), DeliveryStatus.DEFERRED, o.reply()) : o);
-                }
-                journal(d, attempt, kept, false);
+                journal(d, attempt, verdict.keptForRetry(), false);
             } else {
-                journal(d, attempt, journal, true);
+                journal(d, attempt, verdict.journal(), true);
             }
         }));
     }
@@ -456,22 +428,6 @@ public final class RelayWorker {
 
     private void expire(SpooledMessage m) {
         loadAndDeliver(m, "451 4.4.1 no upstream available: " + transport.notReadyReason());
-    }
-
-    /** The envelope's DSN parameters for {@code subset} of its recipients, in that order (the failed store's). */
-    private static dev.mailgateway.core.model.Dsn dsnOf(dev.mailgateway.core.model.Envelope e, List<String> subset) {
-        dev.mailgateway.core.model.Dsn all = e.dsn();
-        if (all.isEmpty()) {
-            return all;
-        }
-        List<String> notifies = new ArrayList<>(subset.size());
-        List<String> orcpt = new ArrayList<>(subset.size());
-        for (String r : subset) {
-            int i = e.recipients().indexOf(r);
-            notifies.add(i < 0 ? "" : all.notifyOf(i));
-            orcpt.add(i < 0 ? "" : all.orcptOf(i));
-        }
-        return new dev.mailgateway.core.model.Dsn(all.ret(), all.envId(), notifies, orcpt);
     }
 
     private void updateWaitingGauge() {
