@@ -12,6 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -113,6 +115,209 @@ final class FailedMessageJson {
      *                                  match the file name
      */
     static FailedMessage read(byte[] json, QueueId expected, boolean withContent) throws IOException {
+        try (JsonParser p = JSON.createParser(json)) {
+            return read(p, expected, withContent, null);
+        }
+    }
+
+    /** Where a file's content value starts (its opening quote, a byte offset) and how it is encoded. */
+    record ContentField(long offset, boolean base64) {
+    }
+
+    /** A stored message without its content, and where the content is in the file. */
+    record Located(FailedMessage message, ContentField content) {
+    }
+
+    /**
+     * Parses a stored file streaming, the content skipped (memory does not grow with it), and
+     * notes where the content is, for {@link #streamContent}.
+     */
+    static Located locate(java.io.InputStream json, QueueId expected) throws IOException {
+        ContentField[] where = new ContentField[1];
+        try (JsonParser p = JSON.createParser(json)) {
+            FailedMessage m = read(p, expected, false, where);
+            return new Located(m, where[0]);
+        }
+    }
+
+    /**
+     * Decodes the content of a file located with {@link #locate} into {@code sink}, at most
+     * {@link MessageContent#CHUNK} bytes per call (the array is the sink's to keep). Reads the
+     * file sequentially; never holds the content whole. Blocking: not on an event loop.
+     *
+     * @throws IOException when the file does not hold a complete content value where it was found
+     */
+    static void streamContent(Path file, Located located, ChunkSink sink) throws IOException {
+        ContentField f = located.content();
+        if (f.base64()) {
+            try (java.io.InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
+                expect(p.nextToken(), JsonToken.START_OBJECT, "an object");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if (field.equals("contentBase64")) {
+                        expect(t, JsonToken.VALUE_STRING, "contentBase64: a string");
+                        try (ChunkingOutputStream out = new ChunkingOutputStream(sink)) {
+                            p.readBinaryValue(com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS, out);
+                        }
+                        return;
+                    }
+                    p.skipChildren();
+                }
+            }
+            throw new IOException("no contentBase64 in " + file.getFileName());
+        }
+        try (java.io.InputStream raw = Files.newInputStream(file)) {
+            java.io.InputStream in = new java.io.BufferedInputStream(raw, MessageContent.CHUNK);
+            in.skipNBytes(f.offset());
+            if (in.read() != '"') {
+                throw new IOException("content of " + file.getFileName() + " not found at byte " + f.offset());
+            }
+            decodeJsonString(in, sink, file);
+        }
+    }
+
+    /** Receives decoded content, a chunk at a time. */
+    interface ChunkSink {
+        void accept(byte[] chunk, int length) throws IOException;
+    }
+
+    /**
+     * The rest of a JSON string (RFC 8259 section 7) after its opening quote, unescaped, to UTF-8
+     * bytes: raw bytes pass through (the file is UTF-8), escapes are decoded, surrogate pairs
+     * joined.
+     */
+    private static void decodeJsonString(java.io.InputStream in, ChunkSink sink, Path file) throws IOException {
+        byte[] buf = new byte[MessageContent.CHUNK];
+        int n = 0;
+        for (;;) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("content of " + file.getFileName() + " ends before its closing quote");
+            }
+            if (n + 4 > buf.length) {
+                sink.accept(buf, n);
+                buf = new byte[MessageContent.CHUNK];
+                n = 0;
+            }
+            if (b == '"') {
+                break;
+            }
+            if (b != '\\') {
+                buf[n++] = (byte) b;
+                continue;
+            }
+            int e = in.read();
+            switch (e) {
+                case '"', '\\', '/' -> buf[n++] = (byte) e;
+                case 'b' -> buf[n++] = '\b';
+                case 'f' -> buf[n++] = '\f';
+                case 'n' -> buf[n++] = '\n';
+                case 'r' -> buf[n++] = '\r';
+                case 't' -> buf[n++] = '\t';
+                case 'u' -> {
+                    int cp = hex4(in, file);
+                    if (Character.isHighSurrogate((char) cp)) {
+                        if (in.read() != '\\' || in.read() != 'u') {
+                            throw new IOException("a lone surrogate in the content of " + file.getFileName());
+                        }
+                        int low = hex4(in, file);
+                        if (!Character.isLowSurrogate((char) low)) {
+                            throw new IOException("a lone surrogate in the content of " + file.getFileName());
+                        }
+                        cp = Character.toCodePoint((char) cp, (char) low);
+                    } else if (Character.isLowSurrogate((char) cp)) {
+                        throw new IOException("a lone surrogate in the content of " + file.getFileName());
+                    }
+                    n = utf8(cp, buf, n);
+                }
+                default -> throw new IOException("a bad escape in the content of " + file.getFileName());
+            }
+        }
+        if (n > 0) {
+            sink.accept(buf, n);
+        }
+    }
+
+    private static int hex4(java.io.InputStream in, Path file) throws IOException {
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            int d = Character.digit(in.read(), 16);
+            if (d < 0) {
+                throw new IOException("a bad \\u escape in the content of " + file.getFileName());
+            }
+            v = v << 4 | d;
+        }
+        return v;
+    }
+
+    private static int utf8(int cp, byte[] buf, int n) {
+        if (cp < 0x80) {
+            buf[n++] = (byte) cp;
+        } else if (cp < 0x800) {
+            buf[n++] = (byte) (0xC0 | cp >> 6);
+            buf[n++] = (byte) (0x80 | cp & 0x3F);
+        } else if (cp < 0x10000) {
+            buf[n++] = (byte) (0xE0 | cp >> 12);
+            buf[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
+            buf[n++] = (byte) (0x80 | cp & 0x3F);
+        } else {
+            buf[n++] = (byte) (0xF0 | cp >> 18);
+            buf[n++] = (byte) (0x80 | cp >> 12 & 0x3F);
+            buf[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
+            buf[n++] = (byte) (0x80 | cp & 0x3F);
+        }
+        return n;
+    }
+
+    /** Base64-decoded bytes to the sink in chunks. */
+    private static final class ChunkingOutputStream extends java.io.OutputStream {
+        private final ChunkSink sink;
+        private byte[] buf = new byte[MessageContent.CHUNK];
+        private int n;
+
+        ChunkingOutputStream(ChunkSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (n == buf.length) {
+                emit();
+            }
+            buf[n++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (n == buf.length) {
+                    emit();
+                }
+                int k = Math.min(len, buf.length - n);
+                System.arraycopy(b, off, buf, n, k);
+                n += k;
+                off += k;
+                len -= k;
+            }
+        }
+
+        private void emit() throws IOException {
+            sink.accept(buf, n);
+            buf = new byte[MessageContent.CHUNK];
+            n = 0;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (n > 0) {
+                emit();
+            }
+        }
+    }
+
+    private static FailedMessage read(JsonParser p, QueueId expected, boolean withContent, ContentField[] where)
+            throws IOException {
         String id = null;
         String from = null;
         List<String> to = null;
@@ -125,7 +330,7 @@ final class FailedMessageJson {
         Dsn dsn = Dsn.NONE;
         byte[] content = null;
         boolean hasContent = false;
-        try (JsonParser p = JSON.createParser(json)) {
+        {
             expect(p.nextToken(), JsonToken.START_OBJECT, "an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -154,6 +359,9 @@ final class FailedMessageJson {
                     case "content" -> {
                         expect(t, JsonToken.VALUE_STRING, "content: a string");
                         hasContent = true;
+                        if (where != null) {
+                            where[0] = new ContentField(p.currentTokenLocation().getByteOffset(), false);
+                        }
                         if (withContent) {
                             content = p.getText().getBytes(StandardCharsets.UTF_8);
                         }
@@ -161,6 +369,9 @@ final class FailedMessageJson {
                     case "contentBase64" -> {
                         expect(t, JsonToken.VALUE_STRING, "contentBase64: a string");
                         hasContent = true;
+                        if (where != null) {
+                            where[0] = new ContentField(p.currentTokenLocation().getByteOffset(), true);
+                        }
                         if (withContent) {
                             content = Base64.getDecoder().decode(p.getText());
                         }

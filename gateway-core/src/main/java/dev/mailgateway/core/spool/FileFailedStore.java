@@ -4,6 +4,7 @@ import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -45,6 +46,8 @@ public final class FileFailedStore implements FailedStore {
 
     private static final Logger log = LoggerFactory.getLogger(FileFailedStore.class);
     private static final String SUFFIX = ".json";
+    /** Files up to this size are re-sent whole; larger ones stream their content to the spool. */
+    static final long STREAM_ABOVE = 256 * 1024;
 
     private final Path dir;
     private final Path corruptDir;
@@ -201,18 +204,37 @@ public final class FileFailedStore implements FailedStore {
         if (resending.contains(id)) {
             return CompletableFuture.completedFuture(false); // a re-send of it is under way
         }
-        Optional<FailedMessage> found = read(id, true);
-        if (found.isEmpty()) {
+        long size;
+        try {
+            size = Files.size(file(id));
+        } catch (NoSuchFileException e) {
+            forget(id);
             return CompletableFuture.completedFuture(false);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + file(id), e));
         }
-        FailedMessage m = found.get();
         long version = versions.getOrDefault(id, -1L);
-        Envelope envelope = new Envelope(id, m.from(), m.to(), m.receivedAt(), "", "", "",
-                m.smtpUtf8(), m.eightBit(), m.dsn());
         resending.add(id);
         CompletableFuture<QueueId> accepted;
+        FailedMessage m;
         try {
-            accepted = ingress.accept(envelope, m.content());
+            if (size <= STREAM_ABOVE) {
+                Optional<FailedMessage> found = read(id, true);
+                if (found.isEmpty()) {
+                    resending.remove(id);
+                    return CompletableFuture.completedFuture(false);
+                }
+                m = found.get();
+                accepted = ingress.accept(envelope(m), m.content());
+            } else {
+                Optional<FailedMessageJson.Located> found = locate(id);
+                if (found.isEmpty()) {
+                    resending.remove(id);
+                    return CompletableFuture.completedFuture(false);
+                }
+                m = found.get().message();
+                accepted = streamToIngress(found.get(), envelope(m));
+            }
         } catch (RuntimeException e) {
             resending.remove(id);
             return CompletableFuture.failedFuture(e);
@@ -231,6 +253,47 @@ public final class FileFailedStore implements FailedStore {
             log.info("queue {}: re-sent from failed/ to {} recipients", id, m.to().size());
             return true;
         }, executor);
+    }
+
+    /** The re-sent message: the original id, the failed recipients, the original receivedAt and flags. */
+    private static Envelope envelope(FailedMessage m) {
+        return new Envelope(m.id(), m.from(), m.to(), m.receivedAt(), "", "", "", m.smtpUtf8(), m.eightBit(), m.dsn());
+    }
+
+    /**
+     * A large file's content goes to the spool in {@link MessageContent#CHUNK} pieces, decoded
+     * from the JSON as it is read (each written before the next is read), so the heap holds one
+     * chunk whatever the message size. Failed-store thread; blocks it while the spool writes.
+     */
+    private CompletableFuture<QueueId> streamToIngress(FailedMessageJson.Located located, Envelope envelope) {
+        MessageIngress.Upload upload = ingress.begin();
+        try {
+            FailedMessageJson.streamContent(file(envelope.id()), located, (chunk, length) ->
+                    upload.write(Unpooled.wrappedBuffer(chunk, 0, length)).join());
+        } catch (IOException | RuntimeException e) {
+            upload.abort();
+            log.warn("queue {}: cannot stream its failed/ file to the spool: {}", envelope.id(), e.toString());
+            return CompletableFuture.failedFuture(e);
+        }
+        return upload.commit(envelope);
+    }
+
+    /** A large file parsed streaming, content not read; empty (and moved to corrupt/) when it does not parse. */
+    private Optional<FailedMessageJson.Located> locate(QueueId id) {
+        Path file = file(id);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return Optional.of(FailedMessageJson.locate(in, id));
+        } catch (NoSuchFileException e) {
+            forget(id);
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IOException && !(e instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+                throw new UncheckedIOException("cannot read " + file, (IOException) e); // I/O, not a corrupt file
+            }
+            moveToCorrupt(file, e);
+            forget(id);
+            return Optional.empty();
+        }
     }
 
     private Optional<FailedMessage> read(QueueId id, boolean withContent) {
