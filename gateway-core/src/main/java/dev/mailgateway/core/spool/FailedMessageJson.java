@@ -177,6 +177,34 @@ final class FailedMessageJson {
         }
     }
 
+    /**
+     * The offset just past the closing quote of the JSON string whose opening quote is at
+     * {@code offset}, found by scanning the file (an escaped quote does not end it).
+     */
+    static long endOfString(java.nio.channels.FileChannel ch, long offset) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(MessageContent.CHUNK);
+        long pos = offset + 1;
+        boolean escaped = false;
+        for (;;) {
+            buf.clear();
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("a JSON string without its closing quote");
+            }
+            for (int i = 0; i < n; i++) {
+                byte b = buf.get(i);
+                if (escaped) {
+                    escaped = false;
+                } else if (b == '\\') {
+                    escaped = true;
+                } else if (b == '"') {
+                    return pos + i + 1;
+                }
+            }
+            pos += n;
+        }
+    }
+
     /** Receives decoded content, a chunk at a time. */
     interface ChunkSink {
         void accept(byte[] chunk, int length) throws IOException;

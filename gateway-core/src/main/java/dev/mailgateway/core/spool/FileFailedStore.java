@@ -136,6 +136,58 @@ public final class FileFailedStore implements FailedStore {
         return onStoreThread(() -> read(id, true));
     }
 
+    /** {@inheritDoc} Files over 256 KiB: parsed streaming, the file then scanned for the value's end. */
+    @Override
+    public CompletableFuture<Optional<ContentLocation>> locateContent(QueueId id) {
+        return onStoreThread(() -> {
+            Path file = file(id);
+            try {
+                if (!Files.exists(file) || Files.size(file) <= STREAM_ABOVE) {
+                    return Optional.<ContentLocation>empty();
+                }
+            } catch (IOException e) {
+                return Optional.<ContentLocation>empty(); // gone meanwhile: get() answers
+            }
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ); // this version of the file, from now on
+                Optional<FailedMessageJson.Located> found;
+                java.io.InputStream in = new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(ch)) {
+                    @Override
+                    public void close() {
+                        // the parser closes its source: keep the channel open for the caller
+                    }
+                };
+                try {
+                    found = Optional.of(FailedMessageJson.locate(in, id));
+                } catch (IOException | RuntimeException e) {
+                    found = Optional.empty(); // get() reads it again and moves it aside if it is corrupt
+                }
+                if (found.isEmpty()) {
+                    ch.close();
+                    return Optional.<ContentLocation>empty();
+                }
+                FailedMessageJson.ContentField f = found.get().content();
+                long end = FailedMessageJson.endOfString(ch, f.offset());
+                return Optional.of(new ContentLocation(found.get().message(), ch, f.offset(), end - f.offset(),
+                        f.base64()));
+            } catch (IOException e) {
+                closeQuietly(ch);
+                return Optional.<ContentLocation>empty();
+            }
+        });
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
     @Override
     public CompletableFuture<Boolean> delete(QueueId id) {
         return onStoreThread(() -> {
