@@ -7,14 +7,9 @@ import dev.mailgateway.core.model.QueueId;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,14 +22,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The failed store on disk: one JSON file per message, {@code <failedDir>/<id>.json}, written
- * atomically (temp file, fsync, rename, directory fsync). File names are generated queue ids,
- * never user input; a file that does not parse is moved to {@code corrupt/} with a WARN.
+ * atomically (temp file, fsync, rename, directory fsync: {@link FailedDirectory}). File names
+ * are generated queue ids, never user input; a file that does not parse is moved to
+ * {@code corrupt/} with a WARN. The JSON is {@link FailedMessageJson}'s; large contents are
+ * read back streaming ({@link FailedContentReader}).
  *
  * <p>Threads: every operation runs on the store's own thread ({@code failed-store}); the
  * known ids and their versions live there too. A re-send goes through {@link MessageIngress}
@@ -45,12 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class FileFailedStore implements FailedStore {
 
     private static final Logger log = LoggerFactory.getLogger(FileFailedStore.class);
-    private static final String SUFFIX = ".json";
     /** Files up to this size are re-sent whole; larger ones stream their content to the spool. */
     static final long STREAM_ABOVE = 256 * 1024;
 
-    private final Path dir;
-    private final Path corruptDir;
+    private final FailedDirectory files;
     private final MessageIngress ingress;
     private final ExecutorService executor;
     private volatile int count;
@@ -62,11 +56,9 @@ public final class FileFailedStore implements FailedStore {
     private long nextVersion;
 
     public FileFailedStore(Path failedDir, MessageIngress ingress, GatewayMetrics metrics) {
-        this.dir = failedDir;
-        this.corruptDir = failedDir.resolve("corrupt");
         this.ingress = ingress;
         try {
-            Files.createDirectories(failedDir);
+            this.files = new FailedDirectory(failedDir);
             scanDirectory();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the failed store " + failedDir, e);
@@ -148,44 +140,8 @@ public final class FileFailedStore implements FailedStore {
             } catch (IOException e) {
                 return Optional.<ContentLocation>empty(); // gone meanwhile: get() answers
             }
-            FileChannel ch = null;
-            try {
-                ch = FileChannel.open(file, StandardOpenOption.READ); // this version of the file, from now on
-                Optional<FailedMessageJson.Located> found;
-                java.io.InputStream in = new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(ch)) {
-                    @Override
-                    public void close() {
-                        // the parser closes its source: keep the channel open for the caller
-                    }
-                };
-                try {
-                    found = Optional.of(FailedMessageJson.locate(in, id));
-                } catch (IOException | RuntimeException e) {
-                    found = Optional.empty(); // get() reads it again and moves it aside if it is corrupt
-                }
-                if (found.isEmpty()) {
-                    ch.close();
-                    return Optional.<ContentLocation>empty();
-                }
-                FailedMessageJson.ContentField f = found.get().content();
-                long end = FailedMessageJson.endOfString(ch, f.offset());
-                return Optional.of(new ContentLocation(found.get().message(), ch, f.offset(), end - f.offset(),
-                        f.base64()));
-            } catch (IOException e) {
-                closeQuietly(ch);
-                return Optional.<ContentLocation>empty();
-            }
+            return FailedContentReader.locate(file, id);
         });
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
-        }
     }
 
     @Override
@@ -233,7 +189,7 @@ public final class FileFailedStore implements FailedStore {
         executor.shutdown();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("failed store {}: still busy after 10 s, closing anyway", dir);
+                log.warn("failed store {}: still busy after 10 s, closing anyway", files.dir());
                 executor.shutdownNow();
             }
         } catch (InterruptedException e) {
@@ -320,7 +276,7 @@ public final class FileFailedStore implements FailedStore {
     private CompletableFuture<QueueId> streamToIngress(FailedMessageJson.Located located, Envelope envelope) {
         MessageIngress.Upload upload = ingress.begin();
         try {
-            FailedMessageJson.streamContent(file(envelope.id()), located, (chunk, length) ->
+            FailedContentReader.streamContent(file(envelope.id()), located, (chunk, length) ->
                     upload.write(Unpooled.wrappedBuffer(chunk, 0, length)).join());
         } catch (IOException | RuntimeException e) {
             upload.abort();
@@ -368,45 +324,9 @@ public final class FileFailedStore implements FailedStore {
         }
     }
 
-    private void writeAtomically(FailedMessage m) throws IOException {
-        writeAtomically(m, MessageContent.of(m.content()));
-    }
-
-    private void writeAtomically(FailedMessage m, MessageContent content) throws IOException {
-        Path tmp = dir.resolve(m.id() + SUFFIX + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch),
-                    64 * 1024);
-            FailedMessageJson.write(m, content, out); // closes out (and ch): force through a fresh handle
-        }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file(m.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
     private void forget(QueueId id) {
         versions.remove(id);
         count = versions.size();
-    }
-
-    private Path file(QueueId id) {
-        return dir.resolve(id.value() + SUFFIX); // a QueueId is [0-9A-Z]{16}: no traversal
-    }
-
-    private void moveToCorrupt(Path file, Exception why) {
-        try {
-            Files.createDirectories(corruptDir);
-            Files.move(file, corruptDir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            log.warn("failed store: {} does not parse ({}); moved to {}", file.getFileName(), why.toString(), corruptDir);
-        } catch (IOException e) {
-            log.warn("failed store: {} does not parse ({}) and cannot be moved aside: {}",
-                    file.getFileName(), why.toString(), e.toString());
-        }
     }
 
     /** Picks up files added or removed behind our back (an operator's hand). */
@@ -415,26 +335,30 @@ public final class FileFailedStore implements FailedStore {
             versions.keySet().removeIf(id -> !Files.exists(file(id)));
             scanDirectory();
         } catch (IOException e) {
-            log.warn("failed store {}: cannot list: {}", dir, e.toString());
+            log.warn("failed store {}: cannot list: {}", files.dir(), e.toString());
         }
     }
 
     private void scanDirectory() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(SUFFIX + ".tmp")) {
-                    Files.deleteIfExists(p); // a write cut short by a crash; the store() failed
-                } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
-                    String stem = name.substring(0, name.length() - SUFFIX.length());
-                    if (QueueId.isValid(stem)) {
-                        versions.putIfAbsent(QueueId.parse(stem), ++nextVersion);
-                    } else {
-                        moveToCorrupt(p, new IllegalArgumentException("not a queue id: " + stem));
-                    }
-                }
-            }
+        for (QueueId id : files.scan()) {
+            versions.putIfAbsent(id, ++nextVersion);
         }
         count = versions.size();
+    }
+
+    private Path file(QueueId id) {
+        return files.file(id);
+    }
+
+    private void moveToCorrupt(Path file, Exception why) {
+        files.moveToCorrupt(file, why);
+    }
+
+    private void writeAtomically(FailedMessage m) throws IOException {
+        files.writeAtomically(m, MessageContent.of(m.content()));
+    }
+
+    private void writeAtomically(FailedMessage m, MessageContent content) throws IOException {
+        files.writeAtomically(m, content);
     }
 }
