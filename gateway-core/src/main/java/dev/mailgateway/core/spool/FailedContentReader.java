@@ -75,9 +75,9 @@ final class FailedContentReader {
                         if (t != JsonToken.VALUE_STRING) {
                             throw new IOException("contentBase64 is not a string in " + file.getFileName());
                         }
-                        try (ChunkingOutputStream out = new ChunkingOutputStream(sink)) {
-                            p.readBinaryValue(com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS, out);
-                        }
+                        ChunkingOutputStream out = new ChunkingOutputStream(sink);
+                        p.readBinaryValue(com.fasterxml.jackson.core.Base64Variants.MIME_NO_LINEFEEDS, out);
+                        out.finish(); // only after a complete value: a failure above sends nothing more
                         return;
                     }
                     p.skipChildren();
@@ -254,8 +254,8 @@ final class FailedContentReader {
             n = 0;
         }
 
-        @Override
-        public void close() throws IOException {
+        /** Sends what is left. */
+        void finish() throws IOException {
             if (n > 0) {
                 emit();
             }

@@ -43,6 +43,8 @@ public final class FileFailedStore implements FailedStore {
     private static final Logger log = LoggerFactory.getLogger(FileFailedStore.class);
     /** Files up to this size are re-sent whole; larger ones stream their content to the spool. */
     static final long STREAM_ABOVE = 256 * 1024;
+    /** How long a streamed re-send waits for the spool to take one chunk before it gives up (and aborts). */
+    private static final long CHUNK_WRITE_TIMEOUT_SEC = 60;
 
     private final FailedDirectory files;
     private final MessageIngress ingress;
@@ -276,8 +278,19 @@ public final class FileFailedStore implements FailedStore {
     private CompletableFuture<QueueId> streamToIngress(FailedMessageJson.Located located, Envelope envelope) {
         MessageIngress.Upload upload = ingress.begin();
         try {
-            FailedContentReader.streamContent(file(envelope.id()), located, (chunk, length) ->
-                    upload.write(Unpooled.wrappedBuffer(chunk, 0, length)).join());
+            FailedContentReader.streamContent(file(envelope.id()), located, (chunk, length) -> {
+                try {
+                    upload.write(Unpooled.wrappedBuffer(chunk, 0, length))
+                            .get(CHUNK_WRITE_TIMEOUT_SEC, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException("the spool did not take a chunk: " + e.getCause(), e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IOException("the spool did not take a chunk within " + CHUNK_WRITE_TIMEOUT_SEC + " s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while streaming to the spool");
+                }
+            });
         } catch (IOException | RuntimeException e) {
             upload.abort();
             log.warn("queue {}: cannot stream its failed/ file to the spool: {}", envelope.id(), e.toString());

@@ -181,4 +181,64 @@ class FailedStoreResendStreamingTest {
         assertThat(chunks.get()).as("the content was never streamed").isZero();
         assertThat(spool.oldest(10)).as("nothing half-written became live").isEmpty();
     }
+
+    @Test
+    void aSpoolWriteErrorMidStreamAbortsTheUploadAndKeepsTheFile() throws Exception {
+        AtomicInteger aborted = new AtomicInteger();
+        AtomicInteger written = new AtomicInteger();
+        FileFailedStore failing = new FileFailedStore(dir.resolve("failed2"), new MessageIngress() {
+            @Override
+            public Admission admission() {
+                return Admission.OK;
+            }
+
+            @Override
+            public CompletableFuture<QueueId> accept(Envelope e, byte[] c) {
+                return CompletableFuture.failedFuture(new IllegalStateException("not in this test"));
+            }
+
+            @Override
+            public Upload begin() {
+                return new Upload() {
+                    @Override
+                    public CompletableFuture<Void> write(ByteBuf chunk) {
+                        chunk.release();
+                        return written.incrementAndGet() < 3 ? CompletableFuture.completedFuture(null)
+                                : CompletableFuture.failedFuture(new java.io.IOException("disk full"));
+                    }
+
+                    @Override
+                    public CompletableFuture<QueueId> commit(Envelope envelope) {
+                        throw new AssertionError("no commit after a failed write");
+                    }
+
+                    @Override
+                    public void abort() {
+                        aborted.incrementAndGet();
+                    }
+                };
+            }
+        }, new GatewayMetrics());
+        try {
+            QueueId id = ids.next();
+            byte[] content = new byte[1_000_000];
+            new Random(2).nextBytes(content);
+            join(failing.store(new FailedMessage(id, "app@example.com", List.of("a@example.com"), Instant.now(), 1,
+                    Instant.now(), "550 no", content, false, false)));
+
+            CompletableFuture<Boolean> retried = failing.retry(id);
+            try {
+                retried.get(60, TimeUnit.SECONDS);
+                throw new AssertionError("the re-send must fail");
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).hasMessageContaining("disk full");
+            }
+            assertThat(written.get()).isEqualTo(3);
+            assertThat(aborted.get()).isEqualTo(1);
+            assertThat(dir.resolve("failed2").resolve(id + ".json")).as("kept for the next try").exists();
+            assertThat(failing.count()).isEqualTo(1);
+        } finally {
+            failing.close();
+        }
+    }
 }
