@@ -2,18 +2,25 @@ package dev.mailgateway.admin;
 
 import dev.mailgateway.core.text.ClientText;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -100,10 +107,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     busy = false;
                     if (ctx.channel().isActive()) {
                         write(ctx, exchange, answer);
+                    } else if (r != null) {
+                        r.discard(); // the client has gone: close what the answer holds open
                     }
                     next(ctx);
                 });
             } catch (RejectedExecutionException shuttingDown) {
+                if (r != null) {
+                    r.discard();
+                }
                 log.debug("admin [{}] event loop shut down before {} {} was answered",
                         ctx.channel().id().asShortText(), ClientText.log(exchange.method),
                         ClientText.log(exchange.uri));
@@ -187,16 +199,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // a refused peer has no business keeping a connection either
         boolean keepAlive = exchange.keepAlive && code != 403 && code != 429;
         HttpVersion version = exchange.version == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        if (response.file() != null) {
+            writeWithFile(ctx, exchange, response, version, keepAlive);
+            return;
+        }
         FullHttpResponse http = new DefaultFullHttpResponse(version, response.status(),
                 Unpooled.wrappedBuffer(response.body()));
-        for (Map.Entry<String, String> h : response.headers().entrySet()) {
-            http.headers().set(h.getKey(), h.getValue());
-        }
-        http.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
-        HttpUtil.setKeepAlive(http, keepAlive);
+        headers(http, response, keepAlive);
         if (log.isDebugEnabled()) {
             log.debug("admin [{}] {} {} -> {}", conn, ClientText.log(exchange.method), ClientText.log(exchange.uri),
                     code);
@@ -206,6 +215,47 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else {
             closing = true;
             ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static void headers(HttpResponse http, AdminResponse response, boolean keepAlive) {
+        for (Map.Entry<String, String> h : response.headers().entrySet()) {
+            http.headers().set(h.getKey(), h.getValue());
+        }
+        http.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                .set(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
+        HttpUtil.setKeepAlive(http, keepAlive);
+    }
+
+    /**
+     * A body that ends in a file range: the head, then the range as a {@link DefaultFileRegion}
+     * (the kernel copies it from the file; the region closes the file when sent or dropped), then
+     * the suffix. Content-Length framing, so the client sees one ordinary response. HEAD gets
+     * the headers only.
+     */
+    private void writeWithFile(ChannelHandlerContext ctx, Exchange exchange, AdminResponse response,
+                               HttpVersion version, boolean keepAlive) {
+        AdminResponse.FilePart part = response.file();
+        HttpResponse http = new DefaultHttpResponse(version, response.status());
+        headers(http, response, keepAlive);
+        log.debug("admin [{}] {} {} -> {} ({} bytes from a file)", ctx.channel().id().asShortText(),
+                ClientText.log(exchange.method), ClientText.log(exchange.uri), response.status().code(),
+                part.length());
+        ChannelFuture last;
+        ctx.write(http);
+        if ("HEAD".equals(exchange.method)) {
+            response.discard();
+            last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(response.body())));
+            ctx.write(new DefaultFileRegion(part.channel(), part.offset(), part.length()));
+            last = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(part.suffix())));
+        }
+        if (!keepAlive) {
+            closing = true;
+            last.addListener(ChannelFutureListener.CLOSE);
         }
     }
 

@@ -17,9 +17,35 @@ import java.util.Map;
  *
  * @param headers extra headers such as {@code Allow} or {@code WWW-Authenticate}; never
  *                Content-Type, Content-Length or Connection, which the handler sets
+ * @param file    null, or a range of a file sent after {@code body} (then its {@link FilePart#suffix}):
+ *                a large body goes out from the file, never through the heap
  */
 record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
-        Map<String, String> headers) {
+        Map<String, String> headers, FilePart file) {
+
+    /** Bytes of an open file (owned by the response: the handler sends and closes it) and what follows them. */
+    record FilePart(java.nio.channels.FileChannel channel, long offset, long length, byte[] suffix) {
+    }
+
+    AdminResponse(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
+        this(status, contentType, body, headers, null);
+    }
+
+    /** The body's total length. */
+    long contentLength() {
+        return body.length + (file == null ? 0 : file.length() + file.suffix().length);
+    }
+
+    /** Closes the file part of a response that will not be sent. */
+    void discard() {
+        if (file != null) {
+            try {
+                file.channel().close();
+            } catch (java.io.IOException ignored) {
+                // nothing more to do
+            }
+        }
+    }
 
     static final String JSON = "application/json; charset=utf-8";
 
@@ -65,6 +91,6 @@ record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
     AdminResponse withHeader(String name, String value) {
         HashMap<String, String> h = new HashMap<>(headers);
         h.put(name, value);
-        return new AdminResponse(status, contentType, body, h);
+        return new AdminResponse(status, contentType, body, h, file);
     }
 }

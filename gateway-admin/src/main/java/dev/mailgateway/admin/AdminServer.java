@@ -18,6 +18,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,26 +45,32 @@ public final class AdminServer implements AutoCloseable {
     private final ReloadEndpoint reload;
 
     public AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
-            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            FailedStore failedStore, Supplier<CompletableFuture<Integer>> retryAllFailed,
+            List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group) {
-        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, Clock.systemUTC(), null);
+        this(config, metrics, spool, dispatcher, failedStore, retryAllFailed, checks, transport, group,
+                Clock.systemUTC(), null);
     }
 
     /** As above; {@code reload} backs {@code POST /admin/reload} (null: that answers 503). */
     public AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
-            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            FailedStore failedStore, Supplier<CompletableFuture<Integer>> retryAllFailed,
+            List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group, ConfigReload reload) {
-        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, Clock.systemUTC(), reload);
+        this(config, metrics, spool, dispatcher, failedStore, retryAllFailed, checks, transport, group,
+                Clock.systemUTC(), reload);
     }
 
     AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
-            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            FailedStore failedStore, Supplier<CompletableFuture<Integer>> retryAllFailed,
+            List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group, Clock clock) {
-        this(config, metrics, spool, dispatcher, failedStore, checks, transport, group, clock, null);
+        this(config, metrics, spool, dispatcher, failedStore, retryAllFailed, checks, transport, group, clock, null);
     }
 
     AdminServer(GatewayConfig config, GatewayMetrics metrics, Spool spool, Dispatcher dispatcher,
-            FailedStore failedStore, List<HealthCheck> checks, NettyTransport transport,
+            FailedStore failedStore, Supplier<CompletableFuture<Integer>> retryAllFailed,
+            List<HealthCheck> checks, NettyTransport transport,
             EventLoopGroup group, Clock clock, ConfigReload reloadAction) {
         this.host = config.adminHost();
         this.port = config.healthCheckPort();
@@ -72,7 +80,7 @@ public final class AdminServer implements AutoCloseable {
                 new HealthEndpoint(metrics, spool, failedStore, checks, clock),
                 new MetricsEndpoint(metrics, spool, dispatcher, failedStore),
                 new PrometheusEndpoint(metrics),
-                new FailedEndpoint(failedStore),
+                new FailedEndpoint(failedStore, retryAllFailed),
                 new QueueEndpoint(metrics, spool, dispatcher, failedStore, clock),
                 reload = new ReloadEndpoint(reloadAction));
         this.initializer = new AdminInitializer(router, new AdminAccess(config, metrics), channels);

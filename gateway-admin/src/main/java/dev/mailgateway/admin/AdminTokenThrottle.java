@@ -31,7 +31,7 @@ final class AdminTokenThrottle {
     private final int maxFailures;
     private final long windowMs;
     private final long lockoutMs;
-    private final GatewayMetrics metrics;
+    private final AdminMetrics metrics;
     private final LongSupplier clock;
     private final Map<InetAddress, Entry> entries = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -53,7 +53,7 @@ final class AdminTokenThrottle {
         this.maxFailures = config.maxTokenFailures();
         this.windowMs = config.tokenFailureWindowSec() * 1000L;
         this.lockoutMs = config.tokenLockoutSec() * 1000L;
-        this.metrics = metrics;
+        this.metrics = new AdminMetrics(metrics);
         this.clock = clock;
     }
 

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.spool.FailedStore;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The failed-mail recovery endpoints (spec section 5): list, show, delete and re-send messages
@@ -20,14 +24,17 @@ import java.util.concurrent.CompletableFuture;
 final class FailedEndpoint {
 
     private final FailedStore store;
+    /** Re-sends everything, paced (the relay's FailedResender; the store only re-sends one id). */
+    private final Supplier<CompletableFuture<Integer>> retryAll;
 
-    FailedEndpoint(FailedStore store) {
+    FailedEndpoint(FailedStore store, Supplier<CompletableFuture<Integer>> retryAll) {
         this.store = store;
+        this.retryAll = retryAll;
     }
 
     /** {@code POST /admin/retry-failed}: {@code {"requeued": N}}. */
     CompletableFuture<AdminResponse> retryAll() {
-        return store.retryAll().thenApply(n -> AdminResponse.ok(AdminResponse.object().put("requeued", n)));
+        return retryAll.get().thenApply(n -> AdminResponse.ok(AdminResponse.object().put("requeued", n)));
     }
 
     /** {@code GET /admin/failed}: every message without its content, oldest first. */
@@ -42,11 +49,28 @@ final class FailedEndpoint {
         });
     }
 
-    /** {@code GET /admin/failed/{id}}: one message with its content. */
+    /**
+     * {@code GET /admin/failed/{id}}: one message with its content. A large one is answered from
+     * its file: the fields rendered here, then the content's JSON string copied from the file as
+     * it is (the store wrote it JSON-escaped, or base64), so the heap never holds it.
+     */
     CompletableFuture<AdminResponse> get(QueueId id) {
-        return store.get(id).thenApply((Optional<FailedMessage> found) -> found
-                .map(m -> AdminResponse.ok(withContent(m)))
-                .orElseGet(() -> notFound(id)));
+        return store.locateContent(id).thenCompose(located -> located.isPresent()
+                ? CompletableFuture.completedFuture(streamed(located.get()))
+                : store.get(id).thenApply((Optional<FailedMessage> found) -> found
+                        .map(m -> AdminResponse.ok(withContent(m)))
+                        .orElseGet(() -> notFound(id))));
+    }
+
+    private static AdminResponse streamed(FailedStore.ContentLocation at) {
+        FailedMessage m = at.message();
+        ObjectNode fields = summary(m).put("smtpUtf8", m.smtpUtf8()).put("eightBit", m.eightBit());
+        String json = new String(AdminResponse.ok(fields).body(), StandardCharsets.UTF_8);
+        // {"id":...,"eightBit":false}  ->  {"id":...,"eightBit":false,"content":<the file's string>}
+        String head = json.substring(0, json.lastIndexOf('}')) + (at.base64() ? ",\"contentBase64\":" : ",\"content\":");
+        return new AdminResponse(HttpResponseStatus.OK, AdminResponse.JSON, head.getBytes(StandardCharsets.UTF_8),
+                Map.of(), new AdminResponse.FilePart(at.channel(), at.offset(), at.length(),
+                        "}".getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** {@code DELETE /admin/failed/{id}}. */

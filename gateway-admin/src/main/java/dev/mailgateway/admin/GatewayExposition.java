@@ -1,6 +1,7 @@
 package dev.mailgateway.admin;
 
 import com.codahale.metrics.Counter;
+import com.codahale.metrics.Counting;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
@@ -49,46 +50,47 @@ final class GatewayExposition implements MultiCollector {
     /** Registry name (without the prefix) → Prometheus base name and HELP. */
     private static final Map<String, Known> KNOWN = new LinkedHashMap<>();
 
-    private static void known(String registry, String name, String help) {
-        KNOWN.put(registry, new Known(name, help, 1.0));
+    /** A metric whose Prometheus name is the rule's ({@link #promName}, timers with {@code _seconds}). */
+    private static void known(String registry, String help) {
+        KNOWN.put(registry, new Known(promName(registry), help, 1.0));
     }
 
     static {
-        known("emails.accepted", "mail_gateway_emails_accepted", "Messages accepted: 250 sent at the end of DATA.");
-        known("recipients.accepted", "mail_gateway_recipients_accepted", "Recipients of accepted messages.");
-        known("smtp.rate_limited", "mail_gateway_smtp_rate_limited",
+        known("emails.accepted", "Messages accepted: 250 sent at the end of DATA.");
+        known("recipients.accepted", "Recipients of accepted messages.");
+        known("smtp.rate_limited",
                 "SMTP transactions refused by a rate limit (451 4.7.1).");
-        known("smtp.connections.rejected", "mail_gateway_smtp_connections_rejected",
+        known("smtp.connections.rejected",
                 "SMTP connections refused at connect (access policy, connection limits).");
-        known("smtp.auth.failures", "mail_gateway_smtp_auth_failures", "Failed SMTP AUTH attempts.");
-        known("smtp.connections.open", "mail_gateway_smtp_connections_open", "Inbound SMTP connections open now.");
-        known("smtp.accept.latency", "mail_gateway_smtp_accept_latency_seconds",
+        known("smtp.auth.failures", "Failed SMTP AUTH attempts.");
+        known("smtp.connections.open", "Inbound SMTP connections open now.");
+        known("smtp.accept.latency",
                 "End of DATA to 250 sent: how long clients wait for the spool.");
-        known("spool.appends", "mail_gateway_spool_appends", "Messages appended to the spool.");
-        known("spool.fsyncs", "mail_gateway_spool_fsyncs", "fsync calls made by the spool (group commit).");
-        known("spool.write.errors", "mail_gateway_spool_write_errors", "Spool write errors.");
-        known("emails.delivered", "mail_gateway_emails_delivered",
+        known("spool.appends", "Messages appended to the spool.");
+        known("spool.fsyncs", "fsync calls made by the spool (group commit).");
+        known("spool.write.errors", "Spool write errors.");
+        known("emails.delivered",
                 "Messages delivered to every recipient (final outcome).");
-        known("emails.failed", "mail_gateway_emails_failed",
+        known("emails.failed",
                 "Messages moved to the failed store (a recipient failed for good).");
-        known("emails.deferred", "mail_gateway_emails_deferred",
+        known("emails.deferred",
                 "Delivery attempts that left some recipient for a retry.");
-        known("recipients.delivered", "mail_gateway_recipients_delivered", "Recipients delivered.");
-        known("recipients.failed", "mail_gateway_recipients_failed", "Recipients failed for good.");
-        known("emails.processing.time", "mail_gateway_emails_processing_time_seconds",
+        known("recipients.delivered", "Recipients delivered.");
+        known("recipients.failed", "Recipients failed for good.");
+        known("emails.processing.time",
                 "Accept to final outcome, per message.");
-        known(GatewayMetrics.QUEUE_DEPTH, "mail_gateway_queue_depth", "Messages waiting in the worker queues.");
-        known(GatewayMetrics.QUEUE_OVERFLOW, "mail_gateway_queue_overflow",
+        known(MetricNames.QUEUE_DEPTH, "Messages waiting in the worker queues.");
+        known(MetricNames.QUEUE_OVERFLOW,
                 "Durable messages waiting for a worker queue slot.");
-        known(GatewayMetrics.SPOOL_LIVE, "mail_gateway_spool_live",
+        known(MetricNames.SPOOL_LIVE,
                 "Messages accepted and not yet final (still owed delivery).");
-        KNOWN.put(GatewayMetrics.DISK_FREE_MB, new Known("mail_gateway_spool_disk_free_bytes",
+        KNOWN.put(MetricNames.DISK_FREE_MB, new Known("mail_gateway_spool_disk_free_bytes",
                 "Free disk space under the spool directory.", MIB));
-        known(GatewayMetrics.FAILED_STORED, "mail_gateway_failed_stored", "Messages in the failed store now.");
-        known(GatewayMetrics.RETRY_WAITING, "mail_gateway_relay_retry_waiting",
+        known(MetricNames.FAILED_STORED, "Messages in the failed store now.");
+        known(MetricNames.RETRY_WAITING,
                 "Messages waiting for a retry timer.");
-        known("relay.pool.open", "mail_gateway_relay_pool_open", "Outbound SMTP connections open, all workers.");
-        known("relay.pool.idle", "mail_gateway_relay_pool_idle", "Outbound SMTP connections idle in the pools.");
+        known("relay.pool.open", "Outbound SMTP connections open, all workers.");
+        known("relay.pool.idle", "Outbound SMTP connections idle in the pools.");
     }
 
     private static final String PROVIDER_LATENCY_NAME = "mail_gateway_relay_provider_latency_seconds";
@@ -110,12 +112,12 @@ final class GatewayExposition implements MultiCollector {
             }
             String name = e.getKey().substring(GatewayMetrics.PREFIX.length());
             Metric m = e.getValue();
-            if (name.startsWith(GatewayMetrics.PROVIDER_LATENCY) && m instanceof Timer t) {
+            if (name.startsWith(MetricNames.PROVIDER_LATENCY) && m instanceof Timer t) {
                 if (providerLatency == null) {
                     providerLatency = SummarySnapshot.builder().name(PROVIDER_LATENCY_NAME).help(PROVIDER_LATENCY_HELP);
                 }
                 providerLatency.dataPoint(summary(t, Labels.of("provider",
-                        name.substring(GatewayMetrics.PROVIDER_LATENCY.length()))));
+                        name.substring(MetricNames.PROVIDER_LATENCY.length()))));
                 continue;
             }
             MetricSnapshot s = snapshot(name, m);
@@ -140,13 +142,10 @@ final class GatewayExposition implements MultiCollector {
         String help = k != null ? k.help() : metrics.description(name) != null ? metrics.description(name)
                 : "mail_gateway." + name;
         double scale = k == null ? 1.0 : k.scale();
-        if (m instanceof Counter c) {
+        if (m instanceof Counter || m instanceof Meter) { // both monotonic counts
             return CounterSnapshot.builder().name(stripTotal(k != null ? k.name() : promName(name))).help(help)
-                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(c.getCount()).build()).build();
-        }
-        if (m instanceof Meter meter) {
-            return CounterSnapshot.builder().name(stripTotal(k != null ? k.name() : promName(name))).help(help)
-                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(meter.getCount()).build()).build();
+                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(((Counting) m).getCount())
+                            .build()).build();
         }
         if (m instanceof Timer t) {
             String base = k != null ? k.name() : promName(name);
@@ -154,14 +153,9 @@ final class GatewayExposition implements MultiCollector {
                     .dataPoint(summary(t, Labels.EMPTY)).build();
         }
         if (m instanceof Histogram h) {
-            Snapshot snap = h.getSnapshot();
-            Quantiles.Builder q = Quantiles.builder();
-            for (double quantile : QUANTILES) {
-                q.quantile(new Quantile(quantile, snap.getValue(quantile)));
-            }
             return SummarySnapshot.builder().name(k != null ? k.name() : promName(name)).help(help)
-                    .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().quantiles(q.build())
-                            .count(h.getCount()).build()).build();
+                    .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder()
+                            .quantiles(quantiles(h.getSnapshot(), 1.0)).count(h.getCount()).build()).build();
         }
         if (m instanceof Gauge<?> g) {
             Object v;
@@ -185,17 +179,21 @@ final class GatewayExposition implements MultiCollector {
     }
 
     private static SummarySnapshot.SummaryDataPointSnapshot summary(Timer t, Labels labels) {
-        Snapshot snap = t.getSnapshot();
-        Quantiles.Builder q = Quantiles.builder();
-        for (double quantile : QUANTILES) {
-            q.quantile(new Quantile(quantile, snap.getValue(quantile) / 1e9));
-        }
         SummarySnapshot.SummaryDataPointSnapshot.Builder b = SummarySnapshot.SummaryDataPointSnapshot.builder()
-                .quantiles(q.build()).count(t.getCount()).labels(labels);
+                .quantiles(quantiles(t.getSnapshot(), 1e9)).count(t.getCount()).labels(labels); // ns → s
         if (t instanceof SummingTimer s) {
             b.sum(s.sumSeconds());
         }
         return b.build();
+    }
+
+    /** The summary quantiles of a snapshot, each value divided by {@code divisor}. */
+    private static Quantiles quantiles(Snapshot snap, double divisor) {
+        Quantiles.Builder q = Quantiles.builder();
+        for (double quantile : QUANTILES) {
+            q.quantile(new Quantile(quantile, snap.getValue(quantile) / divisor));
+        }
+        return q.build();
     }
 
     /** {@code smtp.rate_limited} → {@code mail_gateway_smtp_rate_limited}. */

@@ -41,8 +41,8 @@ final class HealthEndpoint {
 
     AdminResponse get() {
         List<String> problems = problems();
-        long delivered = metrics.emailsDelivered.getCount();
-        long failed = metrics.emailsFailed.getCount();
+        long delivered = metrics.count(MetricNames.EMAILS_DELIVERED);
+        long failed = metrics.count(MetricNames.EMAILS_FAILED);
 
         ObjectNode details = AdminResponse.object()
                 .put("disk_space_available_mb", spool.freeDiskMb())

@@ -43,7 +43,7 @@ final class QueueEndpoint {
                 .put("queue_depth", dispatcher.depth())
                 .put("queue_overflow", dispatcher.overflowSize())
                 .put("queue_capacity", dispatcher.capacity());
-        Object retryWaiting = metrics.gaugeValue(GatewayMetrics.RETRY_WAITING);
+        Object retryWaiting = metrics.gaugeValue(MetricNames.RETRY_WAITING);
         if (retryWaiting instanceof Number n) {
             body.put("retry_waiting", n.longValue());
         } else {

@@ -23,14 +23,14 @@ final class RelayState {
     static void put(ObjectNode body, GatewayMetrics metrics, Dispatcher dispatcher) {
         body.put("dispatch_window", dispatcher.depth());
         body.put("waiting_on_disk", dispatcher.overflowSize());
-        Object waiting = metrics.gaugeValue(GatewayMetrics.WAITING_PROVIDER);
+        Object waiting = metrics.gaugeValue(MetricNames.WAITING_PROVIDER);
         if (waiting instanceof Number n) {
             body.put("waiting_for_provider", n.longValue());
         } else {
             body.putNull("waiting_for_provider");
         }
         ArrayNode providers = body.putArray("providers");
-        if (metrics.gaugeValue(GatewayMetrics.PROVIDERS) instanceof List<?> list) {
+        if (metrics.gaugeValue(MetricNames.PROVIDERS) instanceof List<?> list) {
             for (Object o : list) {
                 if (o instanceof Map<?, ?> m) {
                     ObjectNode p = providers.addObject();

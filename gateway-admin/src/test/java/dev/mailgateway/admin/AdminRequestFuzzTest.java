@@ -102,7 +102,11 @@ class AdminRequestFuzzTest {
         }
 
         @Override
-        public CompletableFuture<Integer> retryAll() {
+        public CompletableFuture<List<QueueId>> ids() {
+            return now(store.ids());
+        }
+
+        CompletableFuture<Integer> retryAll() {
             return now(store.retryAll());
         }
 
@@ -132,13 +136,13 @@ class AdminRequestFuzzTest {
     void requests(FuzzedDataProvider data) throws Exception {
         GatewayMetrics metrics = new GatewayMetrics();
         InMemorySpool spool = new InMemorySpool();
-        FailedStore failed = new SyncFailedStore();
+        SyncFailedStore failed = new SyncFailedStore();
         Dispatcher dispatcher = new Dispatcher(1, 4);
         AdminRouter router = new AdminRouter(
                 new HealthEndpoint(metrics, spool, failed, List.of(), CLOCK),
                 new MetricsEndpoint(metrics, spool, dispatcher, failed),
                 new PrometheusEndpoint(metrics),
-                new FailedEndpoint(failed),
+                new FailedEndpoint(failed, failed::retryAll),
                 new QueueEndpoint(metrics, spool, dispatcher, failed, CLOCK));
         TrackingAllocator alloc = new TrackingAllocator();
         LoopbackChannel ch = new LoopbackChannel();

@@ -26,7 +26,7 @@ class AdminRouterTest {
             new HealthEndpoint(metrics, spool, failed, List.of(), Clock.systemUTC()),
             new MetricsEndpoint(metrics, spool, dispatcher, failed),
             new PrometheusEndpoint(metrics),
-            new FailedEndpoint(failed),
+            new FailedEndpoint(failed, failed::retryAll),
             new QueueEndpoint(metrics, spool, dispatcher, failed, Clock.systemUTC()));
 
     @AfterAll

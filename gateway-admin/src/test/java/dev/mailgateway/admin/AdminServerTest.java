@@ -32,7 +32,7 @@ class AdminServerTest {
 
     private AdminServer server(String json) {
         return new AdminServer(ConfigLoader.fromJson(json), new GatewayMetrics(), new InMemorySpool(),
-                new Dispatcher(1, 1), failed, List.of(), NettyTransport.detect(), group);
+                new Dispatcher(1, 1), failed, failed::retryAll, List.of(), NettyTransport.detect(), group);
     }
 
     @Test

@@ -77,7 +77,7 @@ final class AdminTestServer implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(() -> List.copyOf(problems));
         checks.addAll(extraChecks);
-        server = new AdminServer(config, metrics, spool, dispatcher, failed, checks,
+        server = new AdminServer(config, metrics, spool, dispatcher, failed, failed::retryAll, checks,
                 NettyTransport.detect(), group, Clock.fixed(NOW, ZoneOffset.UTC), reload);
         address = server.start();
     }

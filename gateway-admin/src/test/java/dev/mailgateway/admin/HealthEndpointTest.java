@@ -25,9 +25,9 @@ class HealthEndpointTest {
         admin = new AdminTestServer();
         admin.spool.freeDiskMb = 8192;
         // 3 accepted (SMTP), 2 delivered and 1 failed (relay), 1 message still in the spool
-        admin.metrics.emailsAccepted.mark(3);
-        admin.metrics.emailsDelivered.inc(2);
-        admin.metrics.emailsFailed.inc();
+        admin.metrics.meter(MetricNames.EMAILS_ACCEPTED).mark(3);
+        admin.metrics.counter(MetricNames.EMAILS_DELIVERED).inc(2);
+        admin.metrics.counter(MetricNames.EMAILS_FAILED).inc();
         admin.spool.live.add(admin.spooled("a@example.com", List.of("b@example.com"), 5, 0,
                 List.of("b@example.com")));
         admin.failed.put(admin.failedMessage("a@example.com", List.of("x@example.com"), new byte[0]));

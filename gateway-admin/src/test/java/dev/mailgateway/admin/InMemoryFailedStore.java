@@ -105,6 +105,11 @@ final class InMemoryFailedStore implements FailedStore {
     }
 
     @Override
+    public CompletableFuture<List<QueueId>> ids() {
+        return async(() -> List.copyOf(messages.keySet()));
+    }
+
+    /** What the admin's retry-all runs in these tests (in the gateway: the relay's FailedResender). */
     public CompletableFuture<Integer> retryAll() {
         return async(() -> {
             List<FailedMessage> all = new ArrayList<>(messages.values());

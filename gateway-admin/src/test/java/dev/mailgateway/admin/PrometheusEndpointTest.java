@@ -102,7 +102,7 @@ class PrometheusEndpointTest {
 
     @Test
     void gaugesRegisteredByComponentsAppearAsGauges() {
-        admin.metrics.gauge(GatewayMetrics.QUEUE_DEPTH, admin.dispatcher::depth);
+        admin.metrics.gauge(MetricNames.QUEUE_DEPTH, admin.dispatcher::depth);
         admin.dispatcher.dispatch(admin.spooled("a@example.com", List.of("b@example.com"), 1, 0,
                 List.of("b@example.com")));
 
@@ -124,9 +124,9 @@ class PrometheusEndpointTest {
 
     @Test
     void eachServerHasItsOwnRegistryNotTheDefaultOne() {
-        admin.metrics.emailsAccepted.mark(5);
+        admin.metrics.meter(MetricNames.EMAILS_ACCEPTED).mark(5);
         try (AdminTestServer other = new AdminTestServer()) {
-            other.metrics.emailsAccepted.mark(2);
+            other.metrics.meter(MetricNames.EMAILS_ACCEPTED).mark(2);
 
             assertThat(parse(admin.get("/metrics/prometheus").body()).get("mail_gateway_emails_accepted_total"))
                     .isEqualTo(5.0);
@@ -139,9 +139,9 @@ class PrometheusEndpointTest {
 
     @Test
     void providersAreALabelDiskIsInBytesAndEveryFamilyHasHelp_issue14() {
-        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
-        admin.metrics.providerLatency("127.0.0.1:2525").update(5, java.util.concurrent.TimeUnit.MILLISECONDS);
-        admin.metrics.gauge(GatewayMetrics.DISK_FREE_MB, () -> 3L);
+        admin.metrics.timer(MetricNames.PROVIDER_LATENCY + "smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.timer(MetricNames.PROVIDER_LATENCY + "127.0.0.1:2525").update(5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.gauge(MetricNames.DISK_FREE_MB, () -> 3L);
         admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.",
                 () -> Map.of("smtp.example.com:587", 1, "127.0.0.1:2525", 0));
 
@@ -177,9 +177,9 @@ class PrometheusEndpointTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(promtool != null,
                 "promtool not installed (apt-get install -y prometheus)");
         MetricsEndpointTest.knownSequence(admin);
-        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
-        admin.metrics.gauge(GatewayMetrics.DISK_FREE_MB, () -> 3L);
-        admin.metrics.gauge(GatewayMetrics.QUEUE_DEPTH, admin.dispatcher::depth);
+        admin.metrics.timer(MetricNames.PROVIDER_LATENCY + "smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        admin.metrics.gauge(MetricNames.DISK_FREE_MB, () -> 3L);
+        admin.metrics.gauge(MetricNames.QUEUE_DEPTH, admin.dispatcher::depth);
         admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.",
                 () -> Map.of("smtp.example.com:587", 1));
         byte[] exposition = admin.get("/metrics/prometheus").body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -201,9 +201,9 @@ class PrometheusEndpointTest {
     @Test
     void theGrafanaDashboardQueriesOnlySeriesTheGatewayExposes() throws Exception {
         MetricsEndpointTest.knownSequence(admin);
-        admin.metrics.providerLatency("smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
-        for (String g : List.of(GatewayMetrics.QUEUE_DEPTH, GatewayMetrics.QUEUE_OVERFLOW, GatewayMetrics.SPOOL_LIVE,
-                GatewayMetrics.DISK_FREE_MB, GatewayMetrics.FAILED_STORED, GatewayMetrics.RETRY_WAITING)) {
+        admin.metrics.timer(MetricNames.PROVIDER_LATENCY + "smtp.example.com:587").update(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        for (String g : List.of(MetricNames.QUEUE_DEPTH, MetricNames.QUEUE_OVERFLOW, MetricNames.SPOOL_LIVE,
+                MetricNames.DISK_FREE_MB, MetricNames.FAILED_STORED, MetricNames.RETRY_WAITING)) {
             admin.metrics.gauge(g, () -> 1);
         }
         admin.metrics.labelledGauge("relay.provider.up", "provider", "1 when usable.", () -> Map.of("h:1", 1));

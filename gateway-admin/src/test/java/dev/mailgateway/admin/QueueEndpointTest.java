@@ -34,7 +34,7 @@ class QueueEndpointTest {
         admin.spool.live.add(young);
         admin.spool.live.add(old);
         admin.dispatcher.dispatch(young);
-        admin.metrics.gauge(GatewayMetrics.RETRY_WAITING, () -> 1);
+        admin.metrics.gauge(MetricNames.RETRY_WAITING, () -> 1);
         admin.failed.put(admin.failedMessage("x@example.com", List.of("y@example.com"), new byte[0]));
 
         HttpResponse<String> r = admin.get("/admin/queue");
@@ -66,7 +66,7 @@ class QueueEndpointTest {
             admin.spool.live.add(m);
             admin.dispatcher.dispatch(m);
         }
-        admin.metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> 7);
+        admin.metrics.gauge(MetricNames.WAITING_PROVIDER, () -> 7);
         java.util.Map<String, Object> down = new java.util.LinkedHashMap<>();
         down.put("address", "smtp.example.com:587");
         down.put("state", "down");
@@ -79,7 +79,7 @@ class QueueEndpointTest {
         up.put("downSince", null);
         up.put("nextProbe", null);
         up.put("reason", null);
-        admin.metrics.gauge(GatewayMetrics.PROVIDERS, () -> List.of(down, up));
+        admin.metrics.gauge(MetricNames.PROVIDERS, () -> List.of(down, up));
 
         for (String path : List.of("/admin/queue", "/metrics")) {
             JsonNode b = AdminTestServer.json(admin.get(path));

@@ -6,7 +6,6 @@ import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.health.HealthCheck;
 import dev.mailgateway.core.metrics.GatewayMetrics;
-import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.DispatchQueue;
 import dev.mailgateway.core.queue.Dispatcher;
@@ -35,8 +34,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +61,7 @@ public final class RelayService {
     private final Spool spool;
     private final FailedStore failedStore;
     private final GatewayMetrics metrics;
+    private final RelayMetrics relayMetrics;
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private UpstreamTls tls;
@@ -72,7 +70,6 @@ public final class RelayService {
     private final ProviderHealth health = new ProviderHealth();
     private final AtomicInteger retryWaiting = new AtomicInteger();
     private final List<RelayWorker> workers = new ArrayList<>();
-    private final Set<QueueId> partlyFailed = ConcurrentHashMap.newKeySet();
     private final boolean local;
     private ExecutorService localWriter;
 
@@ -93,6 +90,7 @@ public final class RelayService {
         this.spool = spool;
         this.failedStore = failedStore;
         this.metrics = metrics;
+        this.relayMetrics = new RelayMetrics(metrics);
         this.transport = transport;
         this.group = group;
         this.tls = tls;
@@ -126,25 +124,26 @@ public final class RelayService {
         if (local) {
             localWriter = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-local", true));
         }
+        RelayWorker.Shared shared = new RelayWorker.Shared(dispatcher, spool, failedStore, config, relayMetrics,
+                retryWaiting, Clock.systemUTC());
         for (int i = 0; i < dispatcher.workerCount(); i++) {
             EventLoop loop = group.next();
             DeliveryTransport t = local
                     ? new LocalDeliveryTransport(loop, localDir, cfg.spool().fsync(), localWriter)
-                    : new SmtpRelayTransport(loop, config, health, connector, metrics);
+                    : new SmtpRelayTransport(loop, config, health, connector, relayMetrics);
             DispatchQueue queue = dispatcher.queue(i);
-            RelayWorker worker = new RelayWorker(i, loop, queue, dispatcher, spool, failedStore, config, t,
-                    metrics, retryWaiting, partlyFailed, Clock.systemUTC());
+            RelayWorker worker = new RelayWorker(i, loop, queue, t, shared);
             workers.add(worker);
             queue.bindConsumer(loop, worker::drain);
         }
-        metrics.gauge(GatewayMetrics.RETRY_WAITING, retryWaiting::get);
-        metrics.gauge(GatewayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
+        metrics.gauge(RelayMetrics.RETRY_WAITING, retryWaiting::get);
+        metrics.gauge(RelayMetrics.WAITING_PROVIDER, () -> workers.stream().mapToInt(RelayWorker::waitingForProvider).sum());
         if (!local) {
-            metrics.gauge(GatewayMetrics.PROVIDERS, this::providerStates);
+            metrics.gauge(RelayMetrics.PROVIDERS, this::providerStates);
             registerProviderGauges();
         }
-        metrics.gauge("relay.pool.open", () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
-        metrics.gauge("relay.pool.idle", () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
+        metrics.gauge(RelayMetrics.POOL_OPEN, () -> workers.stream().mapToInt(w -> w.transport().openConnections()).sum());
+        metrics.gauge(RelayMetrics.POOL_IDLE, () -> workers.stream().mapToInt(w -> w.transport().idleConnections()).sum());
         log.info("relay started: {} worker(s), delivery {}", workers.size(), local
                 ? "local to " + localDir.toAbsolutePath()
                 : "via " + cfg.effectiveProviders().stream().map(p -> p.address()).toList());

@@ -57,7 +57,7 @@ class LocalDeliveryTest {
                     .contains("from=<app@example.com>", "to=<a@example.org>,<b@example.org>", "relay=local",
                             "attempt=1", "status=sent (250 2.0.0", "subject=\"Local\"");
             assertThat(h.relay.healthCheck().problems()).isEmpty();
-            await(() -> h.metrics.emailsDelivered.getCount() == 1, WAIT, () -> "delivered metric");
+            await(() -> h.relayMetrics.emailsDelivered.getCount() == 1, WAIT, () -> "delivered metric");
         }
     }
 
@@ -73,7 +73,7 @@ class LocalDeliveryTest {
                 assertThat(Files.readString(emails.resolve("local").resolve(ids[i] + ".eml")))
                         .isEqualTo("Subject: " + i + "\r\n\r\nbody " + i + "\r\n");
             }
-            await(() -> h.metrics.emailsDelivered.getCount() == 50, WAIT, () -> "50 delivered");
+            await(() -> h.relayMetrics.emailsDelivered.getCount() == 50, WAIT, () -> "50 delivered");
         }
     }
 

@@ -43,8 +43,8 @@ public final class RecordingFailedStore implements FailedStore {
     }
 
     @Override
-    public CompletableFuture<Integer> retryAll() {
-        return CompletableFuture.completedFuture(0);
+    public CompletableFuture<List<QueueId>> ids() {
+        return CompletableFuture.completedFuture(stored.stream().map(FailedMessage::id).toList());
     }
 
     @Override

@@ -64,6 +64,7 @@ public final class RelayHarness implements AutoCloseable {
     public final InMemorySpool spool = new InMemorySpool();
     public final RecordingFailedStore failed = new RecordingFailedStore();
     public final GatewayMetrics metrics = new GatewayMetrics();
+    public final RelayMetrics relayMetrics = new RelayMetrics(metrics);
     public final LiveConfig live;
     public final Dispatcher dispatcher;
     public final EventLoopGroup group;
@@ -120,7 +121,7 @@ public final class RelayHarness implements AutoCloseable {
      * upstream, so nothing is journalled) and returns the health problem naming the reason.
      */
     public String awaitWaitingForProvider(QueueId id, Duration timeout) {
-        await(() -> Integer.valueOf(1).equals(metrics.gaugeValue(GatewayMetrics.WAITING_PROVIDER))
+        await(() -> Integer.valueOf(1).equals(metrics.gaugeValue(RelayMetrics.WAITING_PROVIDER))
                         && !relay.healthCheck().problems().isEmpty(), timeout,
                 () -> id + " waiting for a provider; journal " + spool.journal(id));
         return relay.healthCheck().problems().get(0);

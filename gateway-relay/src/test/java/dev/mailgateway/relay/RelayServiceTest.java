@@ -62,9 +62,9 @@ class RelayServiceTest {
         }
         assertThat(up.transactions).hasSize(200);
         assertThat(up.connections.get()).as("2 workers x poolMaxPerUpstream 3").isLessThanOrEqualTo(6);
-        await(() -> h.metrics.emailsDelivered.getCount() == 200, WAIT, () -> "200 delivered");
+        await(() -> h.relayMetrics.emailsDelivered.getCount() == 200, WAIT, () -> "200 delivered");
         await(() -> ((Number) h.metrics.gaugeValue("relay.pool.open")).intValue() > 0, WAIT, () -> "pool gauge");
-        assertThat(h.metrics.gaugeValue(GatewayMetrics.RETRY_WAITING)).isEqualTo(0);
+        assertThat(h.metrics.gaugeValue(RelayMetrics.RETRY_WAITING)).isEqualTo(0);
     }
 
     @Test

@@ -72,9 +72,9 @@ class ScriptedUpstreamRelayTest {
         assertThat(journal.get(0).attempt()).isEqualTo(1);
         assertThat(journal.get(0).outcomes()).extracting(RecipientOutcome::reply)
                 .containsExactly("250 2.0.0 Ok: queued");
-        await(() -> h.metrics.emailsDelivered.getCount() == 1, WAIT, () -> "delivered metric");
-        assertThat(h.metrics.recipientsDelivered.getCount()).isEqualTo(1);
-        assertThat(h.metrics.processingTime.getCount()).isEqualTo(1);
+        await(() -> h.relayMetrics.emailsDelivered.getCount() == 1, WAIT, () -> "delivered metric");
+        assertThat(h.relayMetrics.recipientsDelivered.getCount()).isEqualTo(1);
+        assertThat(h.relayMetrics.processingTime.getCount()).isEqualTo(1);
         assertThat(h.metrics.registry().getTimers()).containsKey(
                 "mail_gateway.relay.provider.latency.127.0.0.1:" + up.port());
     }
@@ -321,10 +321,10 @@ class ScriptedUpstreamRelayTest {
         // the upstream saw the good recipients only
         assertThat(up.transactions).extracting(ScriptedUpstream.Txn::rcpts)
                 .containsExactly(List.of("ok@example.org"), List.of("temp@example.org"));
-        await(() -> h.metrics.emailsFailed.getCount() == 1, WAIT, () -> "failed metric");
-        assertThat(h.metrics.emailsDeferred.getCount()).isEqualTo(1);
-        assertThat(h.metrics.recipientsFailed.getCount()).isEqualTo(1);
-        assertThat(h.metrics.emailsDelivered.getCount()).as("not every recipient was delivered").isZero();
+        await(() -> h.relayMetrics.emailsFailed.getCount() == 1, WAIT, () -> "failed metric");
+        assertThat(h.relayMetrics.emailsDeferred.getCount()).isEqualTo(1);
+        assertThat(h.relayMetrics.recipientsFailed.getCount()).isEqualTo(1);
+        assertThat(h.relayMetrics.emailsDelivered.getCount()).as("not every recipient was delivered").isZero();
     }
 
     @Test
@@ -486,11 +486,11 @@ class ScriptedUpstreamRelayTest {
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Wait", "x\r\n"));
         await(() -> Integer.valueOf(1).equals(h.metrics.gaugeValue(
-                dev.mailgateway.core.metrics.GatewayMetrics.RETRY_WAITING)), WAIT, () -> "retry waiting gauge 1");
+                RelayMetrics.RETRY_WAITING)), WAIT, () -> "retry waiting gauge 1");
         assertThat(h.dispatcher.depth()).as("not in any queue while it waits").isZero();
         assertThat(h.spool.finals(id)).isEmpty();
 
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
-        assertThat(h.metrics.gaugeValue(dev.mailgateway.core.metrics.GatewayMetrics.RETRY_WAITING)).isEqualTo(0);
+        assertThat(h.metrics.gaugeValue(RelayMetrics.RETRY_WAITING)).isEqualTo(0);
     }
 }

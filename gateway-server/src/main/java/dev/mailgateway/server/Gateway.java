@@ -14,6 +14,7 @@ import dev.mailgateway.core.spool.FileFailedStore;
 import dev.mailgateway.core.spool.FileSpool;
 import dev.mailgateway.core.spool.SpoolHealthCheck;
 import dev.mailgateway.core.spool.SpoolingIngress;
+import dev.mailgateway.relay.FailedResender;
 import dev.mailgateway.relay.RelayService;
 import dev.mailgateway.smtp.server.SmtpServer;
 import io.netty.channel.EventLoopGroup;
@@ -69,6 +70,7 @@ public final class Gateway implements AutoCloseable {
     private final FileSpool spool;
     private final SpoolingIngress ingress;
     private final FileFailedStore failed;
+    private final FailedResender failedResender;
     private final RelayService relay;
     private final SmtpServer smtp;
     private final AdminServer admin;
@@ -111,6 +113,8 @@ public final class Gateway implements AutoCloseable {
             ingress = new SpoolingIngress(spool, dispatcher, config.spool());
             failed = new FileFailedStore(emailsDir.resolve("failed"), ingress, metrics);
             closers.push(new Closer("failed store", failed::close));
+            failedResender = new FailedResender(failed, ingress); // paced and periodic re-sends
+            closers.push(new Closer("failed-store re-sender", failedResender::close));
             HealthCheck spoolHealth = new SpoolHealthCheck(spool, config.spool());
 
             relay = new RelayService(liveConfig, dispatcher, spool, failed, metrics, transport, relayGroup);
@@ -124,7 +128,7 @@ public final class Gateway implements AutoCloseable {
             }));
 
             if (config.enableHealthCheck()) {
-                admin = new AdminServer(config, metrics, spool, dispatcher, failed,
+                admin = new AdminServer(config, metrics, spool, dispatcher, failed, failedResender::retryAll,
                         List.of(spoolHealth, relay.healthCheck(), smtp.healthCheck()), transport, adminGroup, () -> {
                             ConfigReload r = reloadAction;
                             return r == null ? ConfigReload.Result.failed("config reload is not set up yet")
@@ -164,7 +168,7 @@ public final class Gateway implements AutoCloseable {
         relay.start();
         log.info("spool: {} recovered message(s) queued for delivery", recovered);
         log.info("delivery: {}", deliveryMode(config, emailsDir));
-        failed.startPeriodicRetry(config.retry().failedRetryIntervalMs());
+        failedResender.startPeriodicRetry(() -> liveConfig.settings().retry().failedRetryIntervalMs()); // reloadable
 
         InetSocketAddress smtpAddress = smtp.start();
         log.info("SMTP listening on {}:{} ({})", smtpAddress.getHostString(), smtpAddress.getPort(),

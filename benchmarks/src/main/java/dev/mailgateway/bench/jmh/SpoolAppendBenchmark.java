@@ -5,6 +5,7 @@ import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.FileSpool;
+import dev.mailgateway.core.spool.SpoolMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +64,8 @@ public class SpoolAppendBenchmark extends BenchmarkBase {
 
     @TearDown(Level.Trial)
     public void tearDown(BenchmarkParams params) throws IOException {
-        long appends = metrics.spoolAppends.getCount();
-        long fsyncs = metrics.spoolFsyncs.getCount();
+        long appends = new SpoolMetrics(metrics).spoolAppends.getCount();
+        long fsyncs = new SpoolMetrics(metrics).spoolFsyncs.getCount();
         System.out.println(String.format(Locale.ROOT,
                 "SPOOL benchmark=%s threads=%d fsync=%b appends=%d fsyncs=%d fsyncs_per_message=%.4f",
                 params.getBenchmark().replaceAll(".*\\.", ""), params.getThreads(), fsync, appends, fsyncs, appends == 0 ? 0.0 : (double) fsyncs / appends));

@@ -16,74 +16,23 @@ import java.util.function.Supplier;
  *
  * <p>Names start with {@code mail_gateway.} so the Prometheus bridge exposes them as
  * {@code mail_gateway_*}. One instance per gateway, passed by constructor (no static registry).
+ * It declares no module's metrics: each module registers its own through {@link #counter},
+ * {@link #meter}, {@link #timer}, {@link #upDownCounter} and {@link #gauge}, with the names as
+ * constants in that module ({@code SmtpMetrics}, {@code RelayMetrics}, {@code AdminMetrics},
+ * {@code core.spool.SpoolMetrics}). Registration is get-or-create, so two components of one
+ * kind (or a test) share one metric of a name.
  */
 public final class GatewayMetrics {
 
     public static final String PREFIX = "mail_gateway.";
 
-    // Gauge names (registered with gauge(name, supplier) by the component that owns the value)
+    // Gauge names of the dispatch queues (core.queue), registered by the composition root.
     /** Messages in the worker queues; registered by the composition root from Dispatcher. */
     public static final String QUEUE_DEPTH = "queue.depth";
     /** Durable messages waiting for a queue slot; registered from Dispatcher. */
     public static final String QUEUE_OVERFLOW = "queue.overflow";
-    /** Messages accepted and not yet final (the spec's queued_emails); registered by the spool. */
-    public static final String SPOOL_LIVE = "spool.live";
-    /** Free disk under emailsDir in MiB; registered by the spool. */
-    public static final String DISK_FREE_MB = "spool.disk.free_mb";
-    /** Messages now in the failed store; registered by the failed store. */
-    public static final String FAILED_STORED = "failed.stored";
-    /** Messages waiting for a retry timer (not in any queue); registered by the relay. */
-    public static final String RETRY_WAITING = "relay.retry.waiting";
-    /** Gauge name (registered by the relay): messages held back because no provider is up. */
-    public static final String WAITING_PROVIDER = "relay.waiting.provider";
-    /** Gauge name (registered by the relay, not numeric): each provider's state as a list of maps. */
-    public static final String PROVIDERS = "relay.providers";
 
     private final MetricRegistry registry;
-
-    // SMTP side
-    /** Messages accepted (250 sent): the spec's {@code total_emails}. */
-    public final Meter emailsAccepted;
-    /** Recipients of accepted messages: the spec's {@code total_recipients}. */
-    public final Counter recipientsAccepted;
-    /** Transactions refused by a rate limit (451 4.7.1). */
-    public final Counter rateLimited;
-    /** Connections refused at connect (policy, connection limits). */
-    public final Counter connectionsRejected;
-    /** Failed AUTH attempts. */
-    public final Counter authFailures;
-    /** SMTP connections closed with 421 4.4.2 because limits.commandDeadlineSec / limits.dataDeadlineSec passed. */
-    public final Counter deadlinesExpired;
-    /** Admin requests refused for a missing or wrong bearer token. */
-    public final Counter adminAuthFailures;
-    /** Admin requests answered 429 because their address is locked out after too many token failures. */
-    public final Counter adminThrottled;
-    /** Open inbound SMTP connections (inc on accept, dec on close). */
-    public final Counter connectionsOpen;
-    /** End of DATA to 250 sent: the time a client waits for the spool. */
-    public final Timer acceptLatency;
-
-    // spool
-    /** Messages appended to the spool. */
-    public final Counter spoolAppends;
-    /** fsync calls made by the spool (group commit: fewer than appends under load). */
-    public final Counter spoolFsyncs;
-    /** Spool write errors. */
-    public final Counter spoolWriteErrors;
-
-    // relay
-    /** Messages delivered to every recipient: the spec's {@code successful_emails}. */
-    public final Counter emailsDelivered;
-    /** Messages moved to the failed store: the spec's {@code failed_emails}. */
-    public final Counter emailsFailed;
-    /** Attempts that left some recipients to retry later. */
-    public final Counter emailsDeferred;
-    /** Recipients delivered. */
-    public final Counter recipientsDelivered;
-    /** Recipients failed for good. */
-    public final Counter recipientsFailed;
-    /** Accept to final outcome, per message: {@code avg_processing_time_ms}. */
-    public final Timer processingTime;
 
     public GatewayMetrics() {
         this(new MetricRegistry());
@@ -91,31 +40,50 @@ public final class GatewayMetrics {
 
     public GatewayMetrics(MetricRegistry registry) {
         this.registry = registry;
-        emailsAccepted = registry.meter(PREFIX + "emails.accepted");
-        recipientsAccepted = registry.counter(PREFIX + "recipients.accepted");
-        rateLimited = registry.counter(PREFIX + "smtp.rate_limited");
-        connectionsRejected = registry.counter(PREFIX + "smtp.connections.rejected");
-        authFailures = registry.counter(PREFIX + "smtp.auth.failures");
-        deadlinesExpired = registry.counter(PREFIX + "smtp.deadlines.expired");
-        adminAuthFailures = registry.counter(PREFIX + "admin.auth.failures");
-        adminThrottled = registry.counter(PREFIX + "admin.auth.throttled");
-        // goes up and down: exported as a gauge, so Prometheus does not treat it as a counter
-        connectionsOpen = new Counter();
-        registry.register(PREFIX + "smtp.connections.open", (Gauge<Long>) connectionsOpen::getCount);
-        acceptLatency = timer("smtp.accept.latency");
-        spoolAppends = registry.counter(PREFIX + "spool.appends");
-        spoolFsyncs = registry.counter(PREFIX + "spool.fsyncs");
-        spoolWriteErrors = registry.counter(PREFIX + "spool.write.errors");
-        emailsDelivered = registry.counter(PREFIX + "emails.delivered");
-        emailsFailed = registry.counter(PREFIX + "emails.failed");
-        emailsDeferred = registry.counter(PREFIX + "emails.deferred");
-        recipientsDelivered = registry.counter(PREFIX + "recipients.delivered");
-        recipientsFailed = registry.counter(PREFIX + "recipients.failed");
-        processingTime = timer("emails.processing.time");
     }
 
     public MetricRegistry registry() {
         return registry;
+    }
+
+    /** The counter {@code mail_gateway.<name>} (created on first use). */
+    public Counter counter(String name) {
+        return registry.counter(PREFIX + name);
+    }
+
+    /** The meter {@code mail_gateway.<name>} (created on first use). */
+    public Meter meter(String name) {
+        return registry.meter(PREFIX + name);
+    }
+
+    /** The up-and-down count {@code mail_gateway.<name>}, exposed as a gauge (created on first use). */
+    public UpDownCounter upDownCounter(String name) {
+        return (UpDownCounter) registry.gauge(PREFIX + name, UpDownCounter::new);
+    }
+
+    /**
+     * The count of the counter, meter or numeric gauge {@code mail_gateway.<name>}; 0 when no
+     * component registered it (what the readers, admin, report for a module that is not there).
+     */
+    public long count(String name) {
+        com.codahale.metrics.Metric m = registry.getMetrics().get(PREFIX + name);
+        if (m instanceof com.codahale.metrics.Counting c) {
+            return c.getCount();
+        }
+        if (m instanceof Gauge<?> g && g.getValue() instanceof Number n) {
+            return n.longValue();
+        }
+        return 0;
+    }
+
+    /** The registered timer {@code mail_gateway.<name>}, or null (read side: never creates it). */
+    public Timer findTimer(String name) {
+        return registry.getTimers().get(PREFIX + name);
+    }
+
+    /** The registered meter {@code mail_gateway.<name>}, or null (read side: never creates it). */
+    public Meter findMeter(String name) {
+        return registry.getMeters().get(PREFIX + name);
     }
 
     /**
@@ -129,19 +97,11 @@ public final class GatewayMetrics {
 
     // ---- Prometheus exposition (issue #14): labelled families and HELP texts ----
 
-    /** Name prefix of the per-provider SMTP transaction timers: {@code relay.provider.latency.<host:port>}. */
-    public static final String PROVIDER_LATENCY = "relay.provider.latency.";
-
     private final java.util.Map<String, LabelledGauge> labelledGauges = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<String, String> help = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A gauge family with one label: {@code values} maps each label value to the gauge's value. */
     public record LabelledGauge(String label, String help, Supplier<java.util.Map<String, ? extends Number>> values) {
-    }
-
-    /** The SMTP transaction timer of one provider ({@code host:port}), exposed with a provider label. */
-    public Timer providerLatency(String address) {
-        return timer(PROVIDER_LATENCY + address);
     }
 
     /** Registers (or replaces) a labelled gauge family {@code mail_gateway.<name>} (Prometheus only). */

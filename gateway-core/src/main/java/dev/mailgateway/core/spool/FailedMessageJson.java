@@ -113,6 +113,33 @@ final class FailedMessageJson {
      *                                  match the file name
      */
     static FailedMessage read(byte[] json, QueueId expected, boolean withContent) throws IOException {
+        try (JsonParser p = JSON.createParser(json)) {
+            return read(p, expected, withContent, null);
+        }
+    }
+
+    /** Where a file's content value starts (its opening quote, a byte offset) and how it is encoded. */
+    record ContentField(long offset, boolean base64) {
+    }
+
+    /** A stored message without its content, and where the content is in the file. */
+    record Located(FailedMessage message, ContentField content) {
+    }
+
+    /**
+     * Parses a stored file streaming, the content skipped (memory does not grow with it), and
+     * notes where the content is, for {@link #streamContent}.
+     */
+    static Located locate(java.io.InputStream json, QueueId expected) throws IOException {
+        ContentField[] where = new ContentField[1];
+        try (JsonParser p = JSON.createParser(json)) {
+            FailedMessage m = read(p, expected, false, where);
+            return new Located(m, where[0]);
+        }
+    }
+
+    private static FailedMessage read(JsonParser p, QueueId expected, boolean withContent, ContentField[] where)
+            throws IOException {
         String id = null;
         String from = null;
         List<String> to = null;
@@ -125,7 +152,7 @@ final class FailedMessageJson {
         Dsn dsn = Dsn.NONE;
         byte[] content = null;
         boolean hasContent = false;
-        try (JsonParser p = JSON.createParser(json)) {
+        {
             expect(p.nextToken(), JsonToken.START_OBJECT, "an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -154,6 +181,9 @@ final class FailedMessageJson {
                     case "content" -> {
                         expect(t, JsonToken.VALUE_STRING, "content: a string");
                         hasContent = true;
+                        if (where != null) {
+                            where[0] = new ContentField(p.currentTokenLocation().getByteOffset(), false);
+                        }
                         if (withContent) {
                             content = p.getText().getBytes(StandardCharsets.UTF_8);
                         }
@@ -161,6 +191,9 @@ final class FailedMessageJson {
                     case "contentBase64" -> {
                         expect(t, JsonToken.VALUE_STRING, "contentBase64: a string");
                         hasContent = true;
+                        if (where != null) {
+                            where[0] = new ContentField(p.currentTokenLocation().getByteOffset(), true);
+                        }
                         if (withContent) {
                             content = Base64.getDecoder().decode(p.getText());
                         }

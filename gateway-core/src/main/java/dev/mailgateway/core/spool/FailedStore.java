@@ -41,14 +41,34 @@ public interface FailedStore extends Closeable {
     /** One message with its content; empty when there is no such file. */
     CompletableFuture<Optional<FailedMessage>> get(QueueId id);
 
+    /**
+     * Where a stored message's content lies in its file, to answer with it without reading it
+     * into the heap (the admin GET of a large message). {@code channel} is open on the file as it
+     * was when located (a later re-send or overwrite does not change it); the caller owns and
+     * closes it. The range is the content's JSON string value, quotes included: {@code content}
+     * (text, JSON-escaped) or, when {@code base64}, {@code contentBase64}.
+     */
+    record ContentLocation(FailedMessage message, java.nio.channels.FileChannel channel, long offset, long length,
+                           boolean base64) {
+    }
+
+    /**
+     * The message's fields (no content) and where its content is, when it is worth streaming;
+     * empty when it is not (a small message, or no such file): then use {@link #get}. The
+     * default is always empty.
+     */
+    default CompletableFuture<Optional<ContentLocation>> locateContent(QueueId id) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Deletes one message; false when there was no such file. */
     CompletableFuture<Boolean> delete(QueueId id);
 
     /** Re-sends one message; false when there was no such file. */
     CompletableFuture<Boolean> retry(QueueId id);
 
-    /** Re-sends every stored message; completes with how many were re-queued. */
-    CompletableFuture<Integer> retryAll();
+    /** The ids of every stored message, oldest first (what a re-send of everything walks). */
+    CompletableFuture<List<QueueId>> ids();
 
     /** Messages currently in the store. */
     int count();

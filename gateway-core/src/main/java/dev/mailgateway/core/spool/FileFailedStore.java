@@ -4,53 +4,51 @@ import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The failed store on disk: one JSON file per message, {@code <failedDir>/<id>.json}, written
- * atomically (temp file, fsync, rename, directory fsync). File names are generated queue ids,
- * never user input; a file that does not parse is moved to {@code corrupt/} with a WARN.
+ * atomically (temp file, fsync, rename, directory fsync: {@link FailedDirectory}). File names
+ * are generated queue ids, never user input; a file that does not parse is moved to
+ * {@code corrupt/} with a WARN. The JSON is {@link FailedMessageJson}'s; large contents are
+ * read back streaming ({@link FailedContentReader}).
  *
  * <p>Threads: every operation runs on the store's own thread ({@code failed-store}); the
  * known ids and their versions live there too. A re-send goes through {@link MessageIngress}
  * with the original id, and the file is deleted only once the spool has it, and only if no
- * newer failure of the same id was stored meanwhile (the version check).
+ * newer failure of the same id was stored meanwhile (the version check). When and how fast
+ * everything is re-sent is the relay's {@code FailedResender}'s business, not the store's.
  */
 public final class FileFailedStore implements FailedStore {
 
     private static final Logger log = LoggerFactory.getLogger(FileFailedStore.class);
-    private static final String SUFFIX = ".json";
+    /** Files up to this size are re-sent whole; larger ones stream their content to the spool. */
+    static final long STREAM_ABOVE = 256 * 1024;
+    /** How long a streamed re-send waits for the spool to take one chunk before it gives up (and aborts). */
+    private static final long CHUNK_WRITE_TIMEOUT_SEC = 60;
 
-    private final Path dir;
-    private final Path corruptDir;
+    private final FailedDirectory files;
     private final MessageIngress ingress;
-    private final ScheduledExecutorService executor;
+    private final ExecutorService executor;
     private volatile int count;
 
     // failed-store thread only (filled by the constructor before the executor runs anything)
@@ -58,25 +56,21 @@ public final class FileFailedStore implements FailedStore {
     /** Ids handed to the ingress and not yet answered: never two re-sends of one id at once. */
     private final Set<QueueId> resending = new HashSet<>();
     private long nextVersion;
-    private boolean retryRunning;
-    private ScheduledFuture<?> periodic;
 
     public FileFailedStore(Path failedDir, MessageIngress ingress, GatewayMetrics metrics) {
-        this.dir = failedDir;
-        this.corruptDir = failedDir.resolve("corrupt");
         this.ingress = ingress;
         try {
-            Files.createDirectories(failedDir);
+            this.files = new FailedDirectory(failedDir);
             scanDirectory();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the failed store " + failedDir, e);
         }
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "failed-store");
             t.setDaemon(true);
             return t;
         });
-        metrics.gauge(GatewayMetrics.FAILED_STORED, this::count);
+        metrics.gauge(SpoolMetrics.FAILED_STORED, this::count);
     }
 
     @Override
@@ -136,6 +130,22 @@ public final class FileFailedStore implements FailedStore {
         return onStoreThread(() -> read(id, true));
     }
 
+    /** {@inheritDoc} Files over 256 KiB: parsed streaming, the file then scanned for the value's end. */
+    @Override
+    public CompletableFuture<Optional<ContentLocation>> locateContent(QueueId id) {
+        return onStoreThread(() -> {
+            Path file = file(id);
+            try {
+                if (!Files.exists(file) || Files.size(file) <= STREAM_ABOVE) {
+                    return Optional.<ContentLocation>empty();
+                }
+            } catch (IOException e) {
+                return Optional.<ContentLocation>empty(); // gone meanwhile: get() answers
+            }
+            return FailedContentReader.locate(file, id);
+        });
+    }
+
     @Override
     public CompletableFuture<Boolean> delete(QueueId id) {
         return onStoreThread(() -> {
@@ -157,25 +167,15 @@ public final class FileFailedStore implements FailedStore {
         return onStoreThread(() -> resend(id)).thenCompose(f -> f);
     }
 
-    /**
-     * {@inheritDoc} Oldest first, one at a time; stops early (counting what was re-queued) when
-     * the ingress stops admitting (queues full, disk low) or a re-send fails.
-     */
+    /** {@inheritDoc} Picks up files an operator added or removed first. */
     @Override
-    public CompletableFuture<Integer> retryAll() {
-        CompletableFuture<Integer> result = new CompletableFuture<>();
-        onStoreThread(() -> {
+    public CompletableFuture<List<QueueId>> ids() {
+        return onStoreThread(() -> {
             rescan();
             List<QueueId> ids = new ArrayList<>(versions.keySet());
             ids.sort(null); // ids sort by accept time
-            resendNext(ids.iterator(), 0, result);
-            return null;
-        }).whenComplete((v, err) -> {
-            if (err != null) {
-                result.completeExceptionally(err);
-            }
+            return ids;
         });
-        return result;
     }
 
     @Override
@@ -183,32 +183,15 @@ public final class FileFailedStore implements FailedStore {
         return count;
     }
 
-    /**
-     * Re-sends everything every {@code intervalMs} (retry.failedRetryIntervalMs); 0 = never.
-     * A run still going when the next is due is not overlapped.
-     */
-    public void startPeriodicRetry(long intervalMs) {
-        if (intervalMs <= 0) {
-            return;
-        }
-        onStoreThread(() -> periodic = executor.scheduleWithFixedDelay(this::periodicRetry,
-                intervalMs, intervalMs, TimeUnit.MILLISECONDS));
-    }
-
     @Override
     public void close() {
         if (executor.isShutdown()) {
             return;
         }
-        executor.execute(() -> {
-            if (periodic != null) {
-                periodic.cancel(false);
-            }
-        });
         executor.shutdown();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("failed store {}: still busy after 10 s, closing anyway", dir);
+                log.warn("failed store {}: still busy after 10 s, closing anyway", files.dir());
                 executor.shutdownNow();
             }
         } catch (InterruptedException e) {
@@ -226,64 +209,42 @@ public final class FileFailedStore implements FailedStore {
 
     // ------------------------------------------------------------- failed-store thread
 
-    private void periodicRetry() {
-        if (retryRunning || versions.isEmpty()) {
-            return;
-        }
-        retryRunning = true;
-        CompletableFuture<Integer> result = new CompletableFuture<>();
-        List<QueueId> ids = new ArrayList<>(versions.keySet());
-        ids.sort(null);
-        resendNext(ids.iterator(), 0, result);
-        result.whenCompleteAsync((n, err) -> {
-            retryRunning = false;
-            if (n != null && n > 0) {
-                log.info("failed store: periodic retry re-queued {} messages", n);
-            }
-        }, executor);
-    }
-
-    private void resendNext(Iterator<QueueId> ids, int done, CompletableFuture<Integer> result) {
-        while (ids.hasNext()) {
-            MessageIngress.Admission admission = ingress.admission();
-            if (admission != MessageIngress.Admission.OK) {
-                log.info("failed store: re-send paused after {} messages: ingress says {}", done, admission);
-                break;
-            }
-            CompletableFuture<Boolean> sent = resend(ids.next());
-            if (sent.isDone() && !sent.isCompletedExceptionally() && !sent.join()) {
-                continue; // gone or corrupt: next one
-            }
-            sent.whenCompleteAsync((ok, err) -> {
-                if (err != null) {
-                    log.warn("failed store: re-send stopped after {} messages: {}", done, err.toString());
-                    result.complete(done);
-                } else {
-                    resendNext(ids, done + (ok ? 1 : 0), result);
-                }
-            }, executor);
-            return;
-        }
-        result.complete(done);
-    }
-
     /** Starts one re-send; the future says whether a message was re-queued. */
     private CompletableFuture<Boolean> resend(QueueId id) {
         if (resending.contains(id)) {
             return CompletableFuture.completedFuture(false); // a re-send of it is under way
         }
-        Optional<FailedMessage> found = read(id, true);
-        if (found.isEmpty()) {
+        long size;
+        try {
+            size = Files.size(file(id));
+        } catch (NoSuchFileException e) {
+            forget(id);
             return CompletableFuture.completedFuture(false);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + file(id), e));
         }
-        FailedMessage m = found.get();
         long version = versions.getOrDefault(id, -1L);
-        Envelope envelope = new Envelope(id, m.from(), m.to(), m.receivedAt(), "", "", "",
-                m.smtpUtf8(), m.eightBit(), m.dsn());
         resending.add(id);
         CompletableFuture<QueueId> accepted;
+        FailedMessage m;
         try {
-            accepted = ingress.accept(envelope, m.content());
+            if (size <= STREAM_ABOVE) {
+                Optional<FailedMessage> found = read(id, true);
+                if (found.isEmpty()) {
+                    resending.remove(id);
+                    return CompletableFuture.completedFuture(false);
+                }
+                m = found.get();
+                accepted = ingress.accept(envelope(m), m.content());
+            } else {
+                Optional<FailedMessageJson.Located> found = locate(id);
+                if (found.isEmpty()) {
+                    resending.remove(id);
+                    return CompletableFuture.completedFuture(false);
+                }
+                m = found.get().message();
+                accepted = streamToIngress(found.get(), envelope(m));
+            }
         } catch (RuntimeException e) {
             resending.remove(id);
             return CompletableFuture.failedFuture(e);
@@ -302,6 +263,58 @@ public final class FileFailedStore implements FailedStore {
             log.info("queue {}: re-sent from failed/ to {} recipients", id, m.to().size());
             return true;
         }, executor);
+    }
+
+    /** The re-sent message: the original id, the failed recipients, the original receivedAt and flags. */
+    private static Envelope envelope(FailedMessage m) {
+        return new Envelope(m.id(), m.from(), m.to(), m.receivedAt(), "", "", "", m.smtpUtf8(), m.eightBit(), m.dsn());
+    }
+
+    /**
+     * A large file's content goes to the spool in {@link MessageContent#CHUNK} pieces, decoded
+     * from the JSON as it is read (each written before the next is read), so the heap holds one
+     * chunk whatever the message size. Failed-store thread; blocks it while the spool writes.
+     */
+    private CompletableFuture<QueueId> streamToIngress(FailedMessageJson.Located located, Envelope envelope) {
+        MessageIngress.Upload upload = ingress.begin();
+        try {
+            FailedContentReader.streamContent(file(envelope.id()), located, (chunk, length) -> {
+                try {
+                    upload.write(Unpooled.wrappedBuffer(chunk, 0, length))
+                            .get(CHUNK_WRITE_TIMEOUT_SEC, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException("the spool did not take a chunk: " + e.getCause(), e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IOException("the spool did not take a chunk within " + CHUNK_WRITE_TIMEOUT_SEC + " s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while streaming to the spool");
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            upload.abort();
+            log.warn("queue {}: cannot stream its failed/ file to the spool: {}", envelope.id(), e.toString());
+            return CompletableFuture.failedFuture(e);
+        }
+        return upload.commit(envelope);
+    }
+
+    /** A large file parsed streaming, content not read; empty (and moved to corrupt/) when it does not parse. */
+    private Optional<FailedMessageJson.Located> locate(QueueId id) {
+        Path file = file(id);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return Optional.of(FailedMessageJson.locate(in, id));
+        } catch (NoSuchFileException e) {
+            forget(id);
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IOException && !(e instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+                throw new UncheckedIOException("cannot read " + file, (IOException) e); // I/O, not a corrupt file
+            }
+            moveToCorrupt(file, e);
+            forget(id);
+            return Optional.empty();
+        }
     }
 
     private Optional<FailedMessage> read(QueueId id, boolean withContent) {
@@ -324,45 +337,9 @@ public final class FileFailedStore implements FailedStore {
         }
     }
 
-    private void writeAtomically(FailedMessage m) throws IOException {
-        writeAtomically(m, MessageContent.of(m.content()));
-    }
-
-    private void writeAtomically(FailedMessage m, MessageContent content) throws IOException {
-        Path tmp = dir.resolve(m.id() + SUFFIX + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch),
-                    64 * 1024);
-            FailedMessageJson.write(m, content, out); // closes out (and ch): force through a fresh handle
-        }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file(m.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
     private void forget(QueueId id) {
         versions.remove(id);
         count = versions.size();
-    }
-
-    private Path file(QueueId id) {
-        return dir.resolve(id.value() + SUFFIX); // a QueueId is [0-9A-Z]{16}: no traversal
-    }
-
-    private void moveToCorrupt(Path file, Exception why) {
-        try {
-            Files.createDirectories(corruptDir);
-            Files.move(file, corruptDir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            log.warn("failed store: {} does not parse ({}); moved to {}", file.getFileName(), why.toString(), corruptDir);
-        } catch (IOException e) {
-            log.warn("failed store: {} does not parse ({}) and cannot be moved aside: {}",
-                    file.getFileName(), why.toString(), e.toString());
-        }
     }
 
     /** Picks up files added or removed behind our back (an operator's hand). */
@@ -371,26 +348,30 @@ public final class FileFailedStore implements FailedStore {
             versions.keySet().removeIf(id -> !Files.exists(file(id)));
             scanDirectory();
         } catch (IOException e) {
-            log.warn("failed store {}: cannot list: {}", dir, e.toString());
+            log.warn("failed store {}: cannot list: {}", files.dir(), e.toString());
         }
     }
 
     private void scanDirectory() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(SUFFIX + ".tmp")) {
-                    Files.deleteIfExists(p); // a write cut short by a crash; the store() failed
-                } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
-                    String stem = name.substring(0, name.length() - SUFFIX.length());
-                    if (QueueId.isValid(stem)) {
-                        versions.putIfAbsent(QueueId.parse(stem), ++nextVersion);
-                    } else {
-                        moveToCorrupt(p, new IllegalArgumentException("not a queue id: " + stem));
-                    }
-                }
-            }
+        for (QueueId id : files.scan()) {
+            versions.putIfAbsent(id, ++nextVersion);
         }
         count = versions.size();
+    }
+
+    private Path file(QueueId id) {
+        return files.file(id);
+    }
+
+    private void moveToCorrupt(Path file, Exception why) {
+        files.moveToCorrupt(file, why);
+    }
+
+    private void writeAtomically(FailedMessage m) throws IOException {
+        files.writeAtomically(m, MessageContent.of(m.content()));
+    }
+
+    private void writeAtomically(FailedMessage m, MessageContent content) throws IOException {
+        files.writeAtomically(m, content);
     }
 }

@@ -74,6 +74,7 @@ public final class FileSpool implements Spool {
     /** For tests: {@code opener} may hand out channels that fail on demand (disk errors). */
     FileSpool(Path spoolDir, SpoolConfig config, GatewayMetrics metrics, long segmentBytes,
             long cacheBudget, SegmentLog.ChannelOpener opener) {
+        SpoolMetrics spoolMetrics = new SpoolMetrics(metrics);
         SpoolDirectory directory;
         try {
             directory = SpoolDirectory.open(spoolDir);
@@ -82,13 +83,13 @@ public final class FileSpool implements Spool {
             throw new UncheckedIOException("cannot open the spool directory " + spoolDir, e);
         }
         SegmentLog segments = new SegmentLog(spoolDir, config.fsync(), segmentBytes, directory.firstNewSeq,
-                metrics, opener);
-        this.live = new LiveMessages(new ContentCache(CACHE_MAX_CONTENT, cacheBudget), metrics);
+                spoolMetrics, opener);
+        this.live = new LiveMessages(new ContentCache(CACHE_MAX_CONTENT, cacheBudget), spoolMetrics);
         this.waitingMessages = new WaitingMessages(spoolDir, live);
-        metrics.gauge(GatewayMetrics.SPOOL_LIVE, this::liveCount);
-        metrics.gauge(GatewayMetrics.DISK_FREE_MB, this::freeDiskMb);
+        metrics.gauge(SpoolMetrics.SPOOL_LIVE, this::liveCount);
+        metrics.gauge(SpoolMetrics.DISK_FREE_MB, this::freeDiskMb);
         this.writer = new SpoolWriter(directory, segments, live, waitingMessages, disk, segmentBytes, INLINE_MAX,
-                new AtomicLong(new SecureRandom().nextLong()), metrics);
+                new AtomicLong(new SecureRandom().nextLong()), spoolMetrics);
     }
 
     // ---------------------------------------------------------------- public API (any thread)

@@ -1,6 +1,5 @@
 package dev.mailgateway.core.spool;
 
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.SpooledMessage;
 import java.io.IOException;
@@ -24,10 +23,10 @@ final class LiveMessages {
     final LiveIndex index = new LiveIndex();
     private final ConcurrentSkipListMap<QueueId, LoadedMessage> loaded = new ConcurrentSkipListMap<>();
     private final ContentCache cache;
-    private final GatewayMetrics metrics;
+    private final SpoolMetrics metrics;
     private volatile int liveCount;
 
-    LiveMessages(ContentCache cache, GatewayMetrics metrics) {
+    LiveMessages(ContentCache cache, SpoolMetrics metrics) {
         this.cache = cache;
         this.metrics = metrics;
     }

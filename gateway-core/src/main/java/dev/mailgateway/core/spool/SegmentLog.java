@@ -1,6 +1,5 @@
 package dev.mailgateway.core.spool;
 
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,7 +27,7 @@ final class SegmentLog {
     private final Path dir;
     private final boolean fsync;
     private final long segmentBytes;
-    private final GatewayMetrics metrics;
+    private final SpoolMetrics metrics;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     private final ChannelOpener opener;
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
@@ -47,11 +46,11 @@ final class SegmentLog {
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
-    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics) {
+    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, SpoolMetrics metrics) {
         this(dir, fsync, segmentBytes, firstSeq, metrics, ChannelOpener.DEFAULT);
     }
 
-    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, GatewayMetrics metrics,
+    SegmentLog(Path dir, boolean fsync, long segmentBytes, long firstSeq, SpoolMetrics metrics,
             ChannelOpener opener) {
         this.opener = opener;
         this.dir = dir;

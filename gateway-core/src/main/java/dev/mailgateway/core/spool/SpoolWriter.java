@@ -1,6 +1,5 @@
 package dev.mailgateway.core.spool;
 
-import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
@@ -76,14 +75,14 @@ final class SpoolWriter {
     private final WaitingMessages waiting;
     private final DiskMonitor disk;
     private final SegmentCompactor compactor;
-    private final GatewayMetrics metrics;
+    private final SpoolMetrics metrics;
     private final int inlineMax;
     /** Outcome records that arrived while not writable: written once the probe succeeds. */
     private final List<Outcome> heldOutcomes = new ArrayList<>();
     private boolean recovered;
 
     SpoolWriter(SpoolDirectory directory, SegmentLog segments, LiveMessages live, WaitingMessages waiting,
-            DiskMonitor disk, long segmentBytes, int inlineMax, AtomicLong writeIds, GatewayMetrics metrics) {
+            DiskMonitor disk, long segmentBytes, int inlineMax, AtomicLong writeIds, SpoolMetrics metrics) {
         this.dir = directory.dir;
         this.directory = directory;
         this.segments = segments;

@@ -10,14 +10,11 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mailgateway.core.config.SpoolConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.QueueIdGenerator;
-import dev.mailgateway.core.model.SpooledMessage;
-import dev.mailgateway.core.queue.Dispatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -114,7 +111,7 @@ class FileFailedStoreTest {
             assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly(id + ".json"); // no temp file left
         }
         assertThat(store.count()).isEqualTo(1);
-        assertThat(metrics.gaugeValue(dev.mailgateway.core.metrics.GatewayMetrics.FAILED_STORED)).isEqualTo(1);
+        assertThat(metrics.gaugeValue(SpoolMetrics.FAILED_STORED)).isEqualTo(1);
         assertThat(join(store.get(id))).get().satisfies(m -> assertThat(m.content()).isEqualTo(content));
         assertThat(join(store.list())).singleElement().satisfies(m -> {
             assertThat(m.id()).isEqualTo(id);
@@ -234,55 +231,16 @@ class FileFailedStoreTest {
     }
 
     @Test
-    void retryAllThroughTheRealSpoolRequeuesEveryMessageWithItsId() throws Exception {
-        FileSpool spool = new FileSpool(dir.resolve("spool"), new SpoolConfig(true, 0), metrics);
-        toClose.add(spool);
-        spool.recover();
-        Dispatcher dispatcher = new Dispatcher(1, 100);
-        SpoolingIngress ingress = new SpoolingIngress(spool, dispatcher, new SpoolConfig(true, 0));
-        FileFailedStore store = store(ingress);
-        List<QueueId> stored = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            QueueId id = ids.next();
-            join(store.store(failed(id, ("message " + i + "\r\n").getBytes(UTF_8))));
-            stored.add(id);
-        }
+    void idsListEveryStoredMessageOldestFirstIncludingFilesAddedByHand() throws Exception {
+        FileFailedStore store = store(new ManualIngress());
+        QueueId first = ids.next();
+        QueueId second = ids.next();
+        QueueId third = ids.next();
+        join(store.store(failed(third, "c\r\n".getBytes(UTF_8))));
+        join(store.store(failed(first, "a\r\n".getBytes(UTF_8))));
+        Files.copy(failedDir().resolve(first + ".json"), failedDir().resolve(second + ".json")); // an operator's copy
 
-        assertThat(join(store.retryAll())).isEqualTo(3);
-
-        assertThat(store.count()).isZero();
-        assertThat(spool.oldest(10)).extracting(SpooledMessage::id).containsExactlyElementsOf(stored);
-        assertThat(spool.oldest(10)).allSatisfy(m ->
-                assertThat(m.pendingRecipients()).containsExactly("bad@example.com", "gone@example.com"));
-        assertThat(join(spool.readContent(stored.get(1)))).isEqualTo("message 1\r\n".getBytes(UTF_8));
-        assertThat(dispatcher.depth()).isEqualTo(3);
-    }
-
-    @Test
-    void retryAllPausesWhileTheIngressRefusesNewMail() throws Exception {
-        ManualIngress ingress = new ManualIngress();
-        ingress.admission = MessageIngress.Admission.QUEUE_FULL;
-        FileFailedStore store = store(ingress);
-        join(store.store(failed(ids.next(), "a\r\n".getBytes(UTF_8))));
-
-        assertThat(join(store.retryAll())).isZero();
-        assertThat(ingress.envelopes).isEmpty();
-        assertThat(store.count()).isEqualTo(1);
-    }
-
-    @Test
-    void periodicRetryResendsOnItsOwn() throws Exception {
-        ManualIngress ingress = new ManualIngress();
-        FileFailedStore store = store(ingress);
-        QueueId id = ids.next();
-        join(store.store(failed(id, "a\r\n".getBytes(UTF_8))));
-
-        store.startPeriodicRetry(20);
-
-        assertThat(await(() -> !ingress.pending.isEmpty(), 5000)).isTrue();
-        ingress.pending.poll().complete(id);
-        assertThat(await(() -> store.count() == 0, 5000)).isTrue();
-        assertThat(failedDir().resolve(id + ".json")).doesNotExist();
+        assertThat(join(store.ids())).containsExactly(first, second, third);
     }
 
     @Test

@@ -42,6 +42,7 @@ class FileSpoolTest {
 
     private final QueueIdGenerator ids = new QueueIdGenerator();
     private final GatewayMetrics metrics = new GatewayMetrics();
+    private final SpoolMetrics spoolMetrics = new SpoolMetrics(metrics);
     private final List<FileSpool> open = new ArrayList<>();
 
     @AfterEach
@@ -135,8 +136,8 @@ class FileSpoolTest {
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
 
         assertThat(futures).hasSize(threads * perThread).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
-        assertThat(metrics.spoolAppends.getCount()).isEqualTo(threads * perThread);
-        assertThat(metrics.spoolFsyncs.getCount()).isPositive().isLessThan(threads * perThread);
+        assertThat(spoolMetrics.spoolAppends.getCount()).isEqualTo(threads * perThread);
+        assertThat(spoolMetrics.spoolFsyncs.getCount()).isPositive().isLessThan(threads * perThread);
         assertThat(spool.liveCount()).isEqualTo(threads * perThread);
     }
 
@@ -327,7 +328,7 @@ class FileSpoolTest {
         CompletableFuture<SpooledMessage> failed = spool.append(envelope(refused, "r@example.com"), content(refused));
         assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
         assertThat(spool.writable()).isFalse();
-        assertThat(metrics.spoolWriteErrors.getCount()).isEqualTo(1);
+        assertThat(spoolMetrics.spoolWriteErrors.getCount()).isEqualTo(1);
         assertThat(new SpoolHealthCheck(spool, new SpoolConfig(true, 0)).problems())
                 .anyMatch(p -> p.contains("not writable"));
 
@@ -377,8 +378,8 @@ class FileSpoolTest {
             join(spool.append(envelope(id, "r@example.com"), content(id)));
             written.add(id);
         }
-        assertThat(metrics.spoolAppends.getCount()).isEqualTo(20);
-        assertThat(metrics.spoolFsyncs.getCount()).isZero();
+        assertThat(spoolMetrics.spoolAppends.getCount()).isEqualTo(20);
+        assertThat(spoolMetrics.spoolFsyncs.getCount()).isZero();
         assertThat(reopen(spool).recover()).extracting(SpooledMessage::id).containsExactlyElementsOf(written);
     }
 
@@ -388,27 +389,27 @@ class FileSpoolTest {
         spool.recover();
         QueueId first = ids.next();
         join(spool.append(envelope(first, "a@example.com", "b@example.com"), content(first)));
-        long afterAppend = metrics.spoolFsyncs.getCount();
+        long afterAppend = spoolMetrics.spoolFsyncs.getCount();
         assertThat(afterAppend).isPositive();
 
         // a delivery outcome costs no fsync of its own: the worst a power cut can do is a redelivery
         join(spool.recordOutcomes(first, 1,
                 List.of(new RecipientOutcome("a@example.com", DeliveryStatus.DELIVERED, "250 ok"))));
-        assertThat(metrics.spoolFsyncs.getCount()).isEqualTo(afterAppend);
+        assertThat(spoolMetrics.spoolFsyncs.getCount()).isEqualTo(afterAppend);
         // ...but it is written: a clean reopen (no power cut) sees it
         QueueId second = ids.next();
         join(spool.append(envelope(second, "c@example.com"), content(second)));
-        assertThat(metrics.spoolFsyncs.getCount()).isEqualTo(afterAppend + 1);
+        assertThat(spoolMetrics.spoolFsyncs.getCount()).isEqualTo(afterAppend + 1);
 
         // with no append to ride on, the writer forces it once it has waited a second
         join(spool.recordOutcomes(second, 1,
                 List.of(new RecipientOutcome("c@example.com", DeliveryStatus.DEFERRED, "451 later"))));
-        long beforeIdle = metrics.spoolFsyncs.getCount();
+        long beforeIdle = spoolMetrics.spoolFsyncs.getCount();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (metrics.spoolFsyncs.getCount() == beforeIdle && System.nanoTime() < deadline) {
+        while (spoolMetrics.spoolFsyncs.getCount() == beforeIdle && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(metrics.spoolFsyncs.getCount()).as("forced by the idle writer").isEqualTo(beforeIdle + 1);
+        assertThat(spoolMetrics.spoolFsyncs.getCount()).as("forced by the idle writer").isEqualTo(beforeIdle + 1);
 
         List<SpooledMessage> recovered = reopen(spool).recover();
         assertThat(recovered).extracting(SpooledMessage::id).containsExactly(first, second);
@@ -422,8 +423,8 @@ class FileSpoolTest {
         spool.recover();
         QueueId id = ids.next();
         join(spool.append(envelope(id, "r@example.com"), content(id)));
-        assertThat(metrics.gaugeValue(GatewayMetrics.SPOOL_LIVE)).isEqualTo(1);
-        assertThat((Long) metrics.gaugeValue(GatewayMetrics.DISK_FREE_MB)).isPositive();
+        assertThat(metrics.gaugeValue(SpoolMetrics.SPOOL_LIVE)).isEqualTo(1);
+        assertThat((Long) metrics.gaugeValue(SpoolMetrics.DISK_FREE_MB)).isPositive();
         assertThat(spool.freeDiskMb()).isPositive();
     }
 }

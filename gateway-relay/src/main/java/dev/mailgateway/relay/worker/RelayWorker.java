@@ -3,10 +3,7 @@ package dev.mailgateway.relay.worker;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.RetryConfig;
-import dev.mailgateway.core.metrics.GatewayMetrics;
-import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
-import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.queue.DispatchQueue;
@@ -14,6 +11,7 @@ import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.spool.MessageContent;
 import dev.mailgateway.core.spool.Spool;
+import dev.mailgateway.relay.RelayMetrics;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -65,11 +63,9 @@ public final class RelayWorker {
     private final FailedStore failedStore;
     private final LiveConfig config;
     private final DeliveryTransport transport;
-    private final GatewayMetrics metrics;
+    private final RelayMetrics metrics;
     private final AtomicInteger retryWaiting;
     private final Clock clock;
-    /** Messages with a failed recipient and others still pending (shared by workers: retries move). */
-    private final Set<QueueId> partlyFailed;
 
     // loop only
     private final Set<Delivery> inFlight = new HashSet<>();
@@ -86,22 +82,27 @@ public final class RelayWorker {
     private boolean abandoned;
     private Promise<Void> stopped;
 
-    public RelayWorker(int index, EventLoop loop, DispatchQueue queue, Dispatcher dispatcher, Spool spool,
-                       FailedStore failedStore, LiveConfig config, DeliveryTransport transport,
-                       GatewayMetrics metrics, AtomicInteger retryWaiting, Set<QueueId> partlyFailed,
-                       Clock clock) {
+    /**
+     * What every worker of one relay shares: where messages come from and go, the live config,
+     * the metrics, the count of messages waiting for a retry timer (a gauge) and the clock.
+     */
+    public record Shared(Dispatcher dispatcher, Spool spool, FailedStore failedStore, LiveConfig config,
+                         RelayMetrics metrics, AtomicInteger retryWaiting, Clock clock) {
+    }
+
+    /** Worker {@code index} consumes {@code queue} on {@code loop} and delivers through {@code transport}. */
+    public RelayWorker(int index, EventLoop loop, DispatchQueue queue, DeliveryTransport transport, Shared shared) {
         this.index = index;
         this.loop = loop;
         this.queue = queue;
-        this.dispatcher = dispatcher;
-        this.spool = spool;
-        this.failedStore = failedStore;
-        this.config = config;
+        this.dispatcher = shared.dispatcher();
+        this.spool = shared.spool();
+        this.failedStore = shared.failedStore();
+        this.config = shared.config();
         this.transport = transport;
-        this.metrics = metrics;
-        this.retryWaiting = retryWaiting;
-        this.clock = clock;
-        this.partlyFailed = partlyFailed;
+        this.metrics = shared.metrics();
+        this.retryWaiting = shared.retryWaiting();
+        this.clock = shared.clock();
         transport.onReady(() -> loop.execute(this::transportReady));
     }
 
@@ -246,38 +247,16 @@ public final class RelayWorker {
         }
         // an attempt that reached no upstream keeps the count it had (journalled as such)
         int attempt = counted ? d.attempt() : m.attempts();
-        List<RecipientOutcome> outcomes = d.outcomes();
         boolean exhausted = expired || attempt >= retry.maxAttempts();
-        String gaveUp = expired
-                ? " (gave up: undelivered for " + ageSec + " s, over retry.maxAgeSec " + retry.maxAgeSec()
-                        + " s, after " + attempt + " attempt(s))"
-                : " (gave up after " + attempt + " attempts)";
-        List<RecipientOutcome> journal = new ArrayList<>(outcomes.size());
-        List<String> failed = null;
-        String lastError = null;
-        for (RecipientOutcome o : outcomes) {
-            if (o.status() == DeliveryStatus.DEFERRED && exhausted) {
-                o = new RecipientOutcome(o.recipient(), DeliveryStatus.FAILED, o.reply() + gaveUp);
-            }
-            if (o.status() == DeliveryStatus.FAILED) {
-                if (failed == null) {
-                    failed = new ArrayList<>(2);
-                }
-                failed.add(o.recipient());
-                lastError = o.reply();
-            }
-            journal.add(o);
-        }
+        AttemptVerdict verdict = AttemptVerdict.of(d.outcomes(), exhausted,
+                AttemptVerdict.gaveUp(expired, ageSec, retry.maxAgeSec(), attempt));
         finishing++;
-        if (failed == null) {
-            journal(d, attempt, journal, false);
+        if (!verdict.anyFailed()) {
+            journal(d, attempt, verdict.journal(), false);
             return;
         }
-        Instant now = clock.instant();
         MessageContent body = d.body();
-        FailedMessage fm = new FailedMessage(m.id(), m.envelope().sender(), failed, m.envelope().receivedAt(),
-                attempt, now, lastError, body.inMemory() ? body.bytes() : null, m.envelope().smtpUtf8(),
-                m.envelope().eightBit(), dsnOf(m.envelope(), failed));
+        FailedMessage fm = verdict.failedMessage(m, attempt, clock.instant(), body.inMemory() ? body.bytes() : null);
         CompletableFuture<Void> stored;
         try {
             stored = body.inMemory() ? failedStore.store(fm) : failedStore.store(fm, body); // streamed from the spool
@@ -289,14 +268,9 @@ public final class RelayWorker {
                 // not parked: keep them deferred so they are tried (and parked) again, never lost
                 log.error("{} cannot write the failed store, keeping {} recipient(s) for retry: {}",
                         m.id(), fm.to().size(), err.toString());
-                List<RecipientOutcome> kept = new ArrayList<>(journal.size());
-                for (RecipientOutcome o : journal) {
-                    kept.add(o.status() == DeliveryStatus.FAILED
-                            ? new RecipientOutcome(o.recipient(), DeliveryStatus.DEFERRED, o.reply()) : o);
-                }
-                journal(d, attempt, kept, false);
+                journal(d, attempt, verdict.keptForRetry(), false);
             } else {
-                journal(d, attempt, journal, true);
+                journal(d, attempt, verdict.journal(), true);
             }
         }));
     }
@@ -358,23 +332,8 @@ public final class RelayWorker {
             }
         }
         Instant now = clock.instant();
-        metrics.recipientsDelivered.inc(delivered);
-        metrics.recipientsFailed.inc(failed);
-        if (stored) {
-            metrics.emailsFailed.inc();
-        }
-        if (deferred != null) {
-            metrics.emailsDeferred.inc();
-            if (failed > 0) {
-                partlyFailed.add(m.id());
-            }
-        } else {
-            metrics.processingTime.update(Duration.between(m.envelope().receivedAt(), now));
-            boolean failedBefore = partlyFailed.remove(m.id());
-            if (failed == 0 && !failedBefore) {
-                metrics.emailsDelivered.inc();
-            }
-        }
+        metrics.countAttempt(m.id(), delivered, failed, stored, deferred != null,
+                Duration.between(m.envelope().receivedAt(), now));
         OutcomeLog.log(m, d.body().head(), d.attempt(), d.relay(), outcomes, cfg.security().logAllEmails(), now);
         if (deferred != null && !stopping) {
             scheduleRetry(new SpooledMessage(m.envelope(), deferred, attempt), cfg.retry().delayAfterAttempt(attempt));
@@ -469,22 +428,6 @@ public final class RelayWorker {
 
     private void expire(SpooledMessage m) {
         loadAndDeliver(m, "451 4.4.1 no upstream available: " + transport.notReadyReason());
-    }
-
-    /** The envelope's DSN parameters for {@code subset} of its recipients, in that order (the failed store's). */
-    private static dev.mailgateway.core.model.Dsn dsnOf(dev.mailgateway.core.model.Envelope e, List<String> subset) {
-        dev.mailgateway.core.model.Dsn all = e.dsn();
-        if (all.isEmpty()) {
-            return all;
-        }
-        List<String> notifies = new ArrayList<>(subset.size());
-        List<String> orcpt = new ArrayList<>(subset.size());
-        for (String r : subset) {
-            int i = e.recipients().indexOf(r);
-            notifies.add(i < 0 ? "" : all.notifyOf(i));
-            orcpt.add(i < 0 ? "" : all.orcptOf(i));
-        }
-        return new dev.mailgateway.core.model.Dsn(all.ret(), all.envId(), notifies, orcpt);
     }
 
     private void updateWaitingGauge() {

@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * messages accepted <em>and</em> transactions still in flight, so a burst of parallel or
  * pipelined transactions cannot all pass); then {@link Reservation#commit()} when the 250 is
  * sent, or {@link Reservation#release()} when the transaction ends any other way, so a message
- * the spool refused never burns quota. {@link #check}/{@link #record} are the plain
- * two-step API (for benchmarks and callers that do not hold a transaction open).
+ * the spool refused never burns quota. {@link #record} counts a message accepted under the
+ * shared Redis limits into this node's windows ({@link RateLimits}), whatever they say.
  *
  * <p>Limits are read from the supplier at each call, so a config reload applies at once.
  * Per-sender state lives in a Caffeine cache bounded in size and expiring a day after the last
@@ -121,22 +121,10 @@ public final class RateLimiter {
         return k.toLowerCase(Locale.ROOT);
     }
 
-    /** Checks every limit for {@code sender} without holding anything. */
-    public Verdict check(String sender) {
-        RateLimitsConfig c = config.get();
-        if (!c.enabled()) {
-            return Verdict.ALLOWED;
-        }
-        Counters s = counters(sender);
-        long now = clock.getAsLong();
-        synchronized (s) {
-            synchronized (global) {
-                return evaluate(c, s, now);
-            }
-        }
-    }
-
-    /** Counts one accepted message for {@code sender} and globally. */
+    /**
+     * Counts one accepted message for {@code sender} and globally, without checking: what
+     * {@link RateLimits} does for a message accepted under the Redis limits.
+     */
     public void record(String sender) {
         if (!config.get().enabled()) {
             return;

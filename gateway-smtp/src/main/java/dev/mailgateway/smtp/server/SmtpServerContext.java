@@ -6,6 +6,7 @@ import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.config.ReloadableSettings;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.smtp.SmtpMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.smtp.auth.AuthFailureTracker;
@@ -31,7 +32,7 @@ final class SmtpServerContext {
 
     final LiveConfig live;
     final MessageIngress ingress;
-    final GatewayMetrics metrics;
+    final SmtpMetrics metrics;
     final QueueIdGenerator ids;
     final String hostname;
     final int maxLineLength;
@@ -72,7 +73,7 @@ final class SmtpServerContext {
         GatewayConfig c = live.current();
         this.live = live;
         this.ingress = ingress;
-        this.metrics = metrics;
+        this.metrics = new SmtpMetrics(metrics);
         this.ids = ids;
         this.hostname = LocalHostName.orConfigured(c.smtp().hostname());
         this.maxLineLength = c.smtp().maxLineLength();

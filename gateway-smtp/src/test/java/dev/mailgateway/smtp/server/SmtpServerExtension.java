@@ -4,6 +4,7 @@ import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.GatewayConfig;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.smtp.SmtpMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.net.NettyTransport;
 import io.netty.channel.EventLoopGroup;
@@ -32,7 +33,8 @@ final class SmtpServerExtension implements BeforeEachCallback, AfterEachCallback
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     LiveConfig live;
-    GatewayMetrics metrics;
+    /** The server's metrics (on a fresh registry per test). */
+    SmtpMetrics metrics;
     CapturingIngress ingress;
     SmtpServer server;
     InetSocketAddress address;
@@ -59,9 +61,10 @@ final class SmtpServerExtension implements BeforeEachCallback, AfterEachCallback
     private void startWith(String configJson) {
         GatewayConfig config = ConfigLoader.fromJson(configJson);
         live = new LiveConfig(config);
-        metrics = new GatewayMetrics();
+        GatewayMetrics registry = new GatewayMetrics();
+        metrics = new SmtpMetrics(registry);
         ingress = new CapturingIngress();
-        server = new SmtpServer(live, ingress, metrics, new QueueIdGenerator(), NettyTransport.nio(),
+        server = new SmtpServer(live, ingress, registry, new QueueIdGenerator(), NettyTransport.nio(),
                 boss, workers);
         address = server.start();
     }
