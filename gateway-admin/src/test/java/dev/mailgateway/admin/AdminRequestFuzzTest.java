@@ -15,6 +15,7 @@ import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
 import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.InMemorySpool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

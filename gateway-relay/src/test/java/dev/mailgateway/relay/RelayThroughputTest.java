@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.testkit.SmtpSink;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;

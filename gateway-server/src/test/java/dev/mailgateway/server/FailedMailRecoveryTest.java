@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +33,7 @@ class FailedMailRecoveryTest {
     @Test
     void retryFailedMovesAMessageFromTheFailedStoreToDeliveredAtTheUpstream() throws Exception {
         try (ScriptedUpstream upstream = new ScriptedUpstream()) {
-            upstream.rcptReply.set("550 5.1.1 No such user");
+            upstream.rcptReply = r -> "550 5.1.1 No such user";
             Path emails = dir.resolve("emails");
             Gateway gateway = new Gateway(ConfigLoader.fromJson("""
                     {"smtpPort": 0, "healthCheckPort": 0, "emailsDir": "%s",
@@ -52,18 +53,18 @@ class FailedMailRecoveryTest {
                 JsonNode failed = list.get("messages").get(0);
                 String id = failed.get("id").asText();
                 assertThat(failed.get("lastError").asText()).contains("550 5.1.1");
-                assertThat(upstream.delivered).isEmpty();
+                assertThat(upstream.delivered()).isEmpty();
                 JsonNode metrics = JSON.readTree(send(admin, "GET", "/metrics").body());
                 assertThat(metrics.get("failed_emails").asInt()).isEqualTo(1);
                 assertThat(metrics.get("successful_emails").asInt()).isZero();
 
-                upstream.rcptReply.set("250 2.1.5 Ok");
+                upstream.rcptReply = r -> "250 2.1.5 Ok";
                 HttpResponse<String> retry = send(admin, "POST", "/admin/retry-failed");
                 assertThat(retry.statusCode()).isEqualTo(200);
                 assertThat(JSON.readTree(retry.body()).get("requeued").asInt()).isEqualTo(1);
 
-                awaitTrue("the upstream receives the re-sent message", () -> upstream.delivered.size() == 1);
-                assertThat(upstream.delivered.get(0)).contains("Subject: recover me")
+                awaitTrue("the upstream receives the re-sent message", () -> upstream.delivered().size() == 1);
+                assertThat(upstream.delivered().get(0)).contains("Subject: recover me")
                         .contains(" id " + id + ";"); // the Received header keeps the original queue id
                 awaitTrue("the failed-store file is removed", () -> jsonFiles(failedDir) == 0);
                 awaitTrue("the delivery is counted", () -> {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,13 +88,13 @@ class OutageAndBurstTest {
                 () -> json(get(admin, "/metrics")).get("waiting_for_provider").asInt() == 1);
 
         sleepUntil(start, Duration.ofSeconds(25));
-        assertThat(up.delivered).isEmpty();
+        assertThat(up.delivered()).isEmpty();
         assertThat(failedFiles()).as("default maxAttempts 5 is not used up by the outage").isZero();
         up.down = false;
         long back = System.nanoTime();
 
         // probes ran at ~1, 3, 7, 15 s; the next is due ~31 s after the first failure
-        awaitTrue("delivered after the upstream's return", Duration.ofSeconds(20), () -> up.delivered.size() == 1);
+        awaitTrue("delivered after the upstream's return", Duration.ofSeconds(20), () -> up.delivered().size() == 1);
         long afterReturnMs = (System.nanoTime() - back) / 1_000_000;
         assertThat(afterReturnMs).as("woken by the probe due ~6 s after the return, not by a back-off of its own")
                 .isLessThan(10_000);
@@ -115,7 +116,7 @@ class OutageAndBurstTest {
         awaitTrue("a few probes fail", Duration.ofSeconds(20), () -> up.connections.get() >= 4);
         up.down = false;
         long back = System.nanoTime();
-        awaitTrue("delivered", Duration.ofSeconds(10), () -> up.delivered.size() == 1);
+        awaitTrue("delivered", Duration.ofSeconds(10), () -> up.delivered().size() == 1);
         assertThat((System.nanoTime() - back) / 1_000_000).isLessThan(2_500);
         assertThat(failedFiles()).isZero();
     }
@@ -143,8 +144,8 @@ class OutageAndBurstTest {
         assertThat(failed.get("attempts").asInt()).as("no attempt reached the upstream").isZero();
 
         up.down = false;
-        awaitTrue("the periodic re-send delivers it", Duration.ofSeconds(20), () -> up.delivered.size() == 1);
-        assertThat(up.delivered.get(0)).contains("Subject: too old");
+        awaitTrue("the periodic re-send delivers it", Duration.ofSeconds(20), () -> up.delivered().size() == 1);
+        assertThat(up.delivered().get(0)).contains("Subject: too old");
         awaitTrue("its failed-store file is gone", Duration.ofSeconds(10), () -> failedFiles() == 0);
     }
 
@@ -159,16 +160,16 @@ class OutageAndBurstTest {
                 primary.port(), backup.port()), "");
 
         SmtpClient.send(b.smtp().getPort(), "during");
-        awaitTrue("the backup takes it", Duration.ofSeconds(10), () -> backup.delivered.size() == 1);
+        awaitTrue("the backup takes it", Duration.ofSeconds(10), () -> backup.delivered().size() == 1);
         assertThat(get(b.admin().getPort(), "/health").statusCode()).as("one provider is up").isEqualTo(200);
 
         primary.down = false;
         awaitTrue("the primary's probe succeeds", Duration.ofSeconds(10), () -> "up".equals(
                 json(get(b.admin().getPort(), "/admin/queue")).get("providers").get(0).get("state").asText()));
         SmtpClient.send(b.smtp().getPort(), "after");
-        awaitTrue("traffic fails back to the primary", Duration.ofSeconds(10), () -> primary.delivered.size() == 1);
-        assertThat(primary.delivered.get(0)).contains("Subject: after");
-        assertThat(backup.delivered).hasSize(1);
+        awaitTrue("traffic fails back to the primary", Duration.ofSeconds(10), () -> primary.delivered().size() == 1);
+        assertThat(primary.delivered().get(0)).contains("Subject: after");
+        assertThat(backup.delivered()).hasSize(1);
     }
 
     @Test
@@ -188,7 +189,7 @@ class OutageAndBurstTest {
                 .isPositive();
 
         release.countDown();
-        awaitTrue("all 30 delivered", Duration.ofSeconds(30), () -> up.delivered.size() == 30);
+        awaitTrue("all 30 delivered", Duration.ofSeconds(30), () -> up.delivered().size() == 30);
         awaitTrue("spool empty", Duration.ofSeconds(10),
                 () -> json(get(b.admin().getPort(), "/admin/queue")).get("spool_live").asInt() == 0);
     }
@@ -208,12 +209,12 @@ class OutageAndBurstTest {
                 .satisfies(e -> assertThat(chain(e)).contains("452 4.3.1"));
 
         release.countDown();
-        awaitTrue("every acknowledged one delivered", Duration.ofSeconds(30), () -> up.delivered.size() == 5);
+        awaitTrue("every acknowledged one delivered", Duration.ofSeconds(30), () -> up.delivered().size() == 5);
         awaitTrue("spool drained", Duration.ofSeconds(10),
                 () -> json(get(b.admin().getPort(), "/admin/queue")).get("spool_live").asInt() == 0);
         SmtpClient.send(b.smtp().getPort(), "after the drain");
-        awaitTrue("accepted and delivered again", Duration.ofSeconds(10), () -> up.delivered.size() == 6);
-        assertThat(up.delivered).noneMatch(m -> m.contains("Subject: sixth"));
+        awaitTrue("accepted and delivered again", Duration.ofSeconds(10), () -> up.delivered().size() == 6);
+        assertThat(up.delivered()).noneMatch(m -> m.contains("Subject: sixth"));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -6,6 +6,7 @@ import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.testkit.SmtpTestClient;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,6 +2,7 @@ package dev.mailgateway.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mailgateway.testkit.SmtpTestClient;
 import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
