@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.CloseAfterEach;
 import dev.mailgateway.testkit.ScriptedUpstream;
+import dev.mailgateway.testkit.ScriptedUpstreamExtension;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,13 +19,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,20 +38,11 @@ class OutageAndBurstTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private ScriptedUpstream upstream() throws IOException {
-        ScriptedUpstream u = new ScriptedUpstream();
-        closeables.add(u);
-        return u;
-    }
+    @RegisterExtension
+    final ScriptedUpstreamExtension upstreams = new ScriptedUpstreamExtension();
+    /** Registered after the upstreams, so closed before them: gateways first. */
+    @RegisterExtension
+    final CloseAfterEach gateways = new CloseAfterEach();
 
     /** Starts a gateway forwarding as {@code forwarding} says, plus {@code extra} JSON members. */
     private Gateway.Bound gateway(String forwarding, String extra) {
@@ -61,7 +52,7 @@ class OutageAndBurstTest {
                  "security": {"requireAuth": false}%s}""".formatted(
                 dir.resolve("emails").toString().replace("\\", "\\\\"), forwarding, extra);
         Gateway g = new Gateway(ConfigLoader.fromJson(json).validateForStartup(), "test");
-        closeables.add(g);
+        gateways.add(g);
         return g.start();
     }
 
@@ -72,7 +63,7 @@ class OutageAndBurstTest {
     @Test
     void onlyUpstreamDown25SecondsWithDefaultRetryIsDeliveredSoonAfterItsReturnAndNeverFails() throws Exception {
         // the issue's scenario, faithfully: default retry settings, 25 s outage
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         Gateway.Bound b = gateway(single(up), "");
         int admin = b.admin().getPort();
@@ -105,7 +96,7 @@ class OutageAndBurstTest {
 
     @Test
     void withManyAttemptsAndOneSecondBackoffDeliveryFollowsTheReturnWithinTwoSeconds() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         // providerBackoffSec caps the probe interval: 1 s here, so a probe follows the return within ~1 s
         Gateway.Bound b = gateway(single(up), """
@@ -123,7 +114,7 @@ class OutageAndBurstTest {
 
     @Test
     void outageLongerThanMaxAgeGoesToTheFailedStoreAndThePeriodicResendDeliversIt() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         Gateway.Bound b = gateway(single(up), """
                 , "retry": {"maxAgeSec": 2, "failedRetryIntervalMs": 1500}, "relay": {"providerBackoffSec": 1}""");
@@ -151,8 +142,8 @@ class OutageAndBurstTest {
 
     @Test
     void twoProvidersPriorityZeroDownThenBackTrafficMovesToOneAndFailsBack() throws Exception {
-        ScriptedUpstream primary = upstream();
-        ScriptedUpstream backup = upstream();
+        ScriptedUpstream primary = upstreams.start();
+        ScriptedUpstream backup = upstreams.start();
         primary.down = true;
         Gateway.Bound b = gateway("""
                 "forwardProviders": [{"host": "127.0.0.1", "port": %d, "priority": 0},
@@ -174,7 +165,7 @@ class OutageAndBurstTest {
 
     @Test
     void burstOfThirtyIntoAWindowOfTwoIsAcceptedAndDelivered() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         CountDownLatch release = new CountDownLatch(1);
         up.holdData = release;
         Gateway.Bound b = gateway(single(up), ", \"queueSize\": 2, \"workerCount\": 1");
@@ -196,7 +187,7 @@ class OutageAndBurstTest {
 
     @Test
     void spoolMaxMessagesRefusesTheSixthWith452AndAcceptsAgainAfterTheDrain() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         CountDownLatch release = new CountDownLatch(1);
         up.holdData = release;
         Gateway.Bound b = gateway(single(up), ", \"queueSize\": 2, \"workerCount\": 1, \"spool\": {\"maxMessages\": 5}");
