@@ -1,14 +1,13 @@
 package dev.mailgateway.server;
 
+import static dev.mailgateway.testkit.HttpTestClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.Await;
 import dev.mailgateway.testkit.ScriptedUpstream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,21 +95,8 @@ class FailedMailRecoveryTest {
         }
     }
 
-    private static HttpResponse<String> send(int port, String method, String path) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     /** Polls until {@code condition} holds, for at most 20 s (bounded, no fixed sleeps in assertions). */
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        Await.until(condition, Duration.ofSeconds(20), () -> what);
     }
 }

@@ -6,15 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.Await;
 import dev.mailgateway.testkit.CloseAfterEach;
+import dev.mailgateway.testkit.HttpTestClient;
 import dev.mailgateway.testkit.ScriptedUpstream;
 import dev.mailgateway.testkit.ScriptedUpstreamExtension;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class OutageAndBurstTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path dir;
@@ -235,8 +233,7 @@ class OutageAndBurstTest {
 
     private static HttpResponse<String> get(int port, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return HttpTestClient.get(port, path);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -260,13 +257,7 @@ class OutageAndBurstTest {
         }
     }
 
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(50); // polling interval, not synchronisation
-        }
+    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        Await.until(condition, timeout, () -> what);
     }
 }
