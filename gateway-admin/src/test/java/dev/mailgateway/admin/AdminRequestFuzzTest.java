@@ -14,7 +14,7 @@ import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
-import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.TrackingAllocator;
 import dev.mailgateway.testkit.InMemorySpool;
 import dev.mailgateway.testkit.LoopbackChannel;
 import io.netty.buffer.ByteBuf;

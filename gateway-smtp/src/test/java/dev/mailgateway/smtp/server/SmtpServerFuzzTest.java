@@ -11,7 +11,7 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
-import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.TrackingAllocator;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
 import dev.mailgateway.testkit.LoopbackChannel;
 import io.netty.buffer.ByteBuf;
