@@ -3,6 +3,7 @@ package dev.mailgateway.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mailgateway.testkit.RawHttp;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -14,14 +14,14 @@ import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FailedStore;
-import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.TrackingAllocator;
+import dev.mailgateway.testkit.InMemorySpool;
+import dev.mailgateway.testkit.LoopbackChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.ImmediateEventExecutor;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -121,16 +121,6 @@ class AdminRequestFuzzTest {
         }
     }
 
-    private static final class LoopbackChannel extends EmbeddedChannel {
-        LoopbackChannel() {
-            super(false, false);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return new InetSocketAddress("127.0.0.1", 40000);
-        }
-    }
 
     @FuzzTest(maxDuration = "3m")
     void requests(FuzzedDataProvider data) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.testkit.InMemorySpool;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
 import java.util.List;

@@ -7,6 +7,8 @@ import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.testkit.InMemorySpool;
+import dev.mailgateway.testkit.RawHttp;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.ConnectException;

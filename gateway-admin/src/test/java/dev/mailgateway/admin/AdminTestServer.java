@@ -13,6 +13,7 @@ import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
+import dev.mailgateway.testkit.InMemorySpool;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -4,26 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.testkit.CloseAfterEach;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MetricsEndpointTest {
 
-    private AdminTestServer admin;
-
-    @BeforeEach
-    void start() {
-        admin = new AdminTestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        admin.close();
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
+    private final AdminTestServer admin = closer.add(new AdminTestServer());
 
     /**
      * A known day: 4 messages accepted with 7 recipients in all; one transaction refused by a

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.testkit.CloseAfterEach;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
@@ -11,9 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PrometheusEndpointTest {
 
@@ -25,17 +25,9 @@ class PrometheusEndpointTest {
             "# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
                     + "(counter|gauge|summary|histogram|untyped|info|stateset|unknown))");
 
-    private AdminTestServer admin;
-
-    @BeforeEach
-    void start() {
-        admin = new AdminTestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        admin.close();
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
+    private final AdminTestServer admin = closer.add(new AdminTestServer());
 
     /** Parses the whole text; fails on any line that is not a comment, sample or blank. */
     static Map<String, Double> parse(String text) {

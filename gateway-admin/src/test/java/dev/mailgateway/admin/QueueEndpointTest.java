@@ -5,25 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.SpooledMessage;
+import dev.mailgateway.testkit.CloseAfterEach;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class QueueEndpointTest {
 
-    private AdminTestServer admin;
-
-    @BeforeEach
-    void start() {
-        admin = new AdminTestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        admin.close();
-    }
+    @RegisterExtension
+    final CloseAfterEach closer = new CloseAfterEach();
+    private final AdminTestServer admin = closer.add(new AdminTestServer());
 
     @Test
     void countsWhereAcceptedMailIsAndShowsTheOldestFirst() {

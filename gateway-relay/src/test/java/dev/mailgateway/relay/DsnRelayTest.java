@@ -1,20 +1,18 @@
 package dev.mailgateway.relay;
 
-import static dev.mailgateway.relay.RelayHarness.await;
 import static dev.mailgateway.relay.RelayHarness.message;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Dsn;
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.testkit.SmtpSinkProcess;
+import dev.mailgateway.testkit.SmtpSinkProcessExtension;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue #14 point 7: RFC 3461 parameters go upstream when it advertises DSN and are dropped when
@@ -24,43 +22,22 @@ class DsnRelayTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    @TempDir
-    Path dir;
-
-    private SmtpSinkProcess sink;
-    private RelayHarness harness;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
+    @RegisterExtension
+    final SmtpSinkProcessExtension sinks = new SmtpSinkProcessExtension();
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     private static final Dsn DSN = new Dsn("HDRS", "ENV+2B42", List.of("SUCCESS,DELAY", ""),
             List.of("rfc822;a+40example.org", ""));
 
     private String relayOne(String... sinkOptions) throws Exception {
-        assumeTrue(SmtpSinkProcess.installed(), "smtp-sink not installed (apt-get install -y postfix)");
-        sink = new SmtpSinkProcess(dir, sinkOptions);
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(RelayHarness.provider(sink.port, 0));
-        harness = new RelayHarness(s);
+        SmtpSinkProcess sink = sinks.start(sinkOptions);
+        RelayHarness harness = relays.relay(RelayHarness.provider(sink.port, 0));
         QueueId id = harness.send("app@example.com", List.of("a@example.org", "b@example.org"),
                 message("Dsn", "x\r\n").getBytes(StandardCharsets.UTF_8), false, DSN);
         assertThat(harness.awaitFinal(id, 2, WAIT)).containsValues(DeliveryStatus.DELIVERED)
                 .doesNotContainValue(DeliveryStatus.FAILED);
-        await(() -> {
-            try {
-                return !sink.dumps().isEmpty();
-            } catch (Exception e) {
-                return false;
-            }
-        }, WAIT, () -> "smtp-sink dump");
-        return sink.dumps().get(0);
+        return sink.awaitFirstDump(WAIT);
     }
 
     @Test

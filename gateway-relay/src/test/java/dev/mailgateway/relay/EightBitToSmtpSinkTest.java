@@ -1,19 +1,17 @@
 package dev.mailgateway.relay;
 
-import static dev.mailgateway.relay.RelayHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.testkit.SmtpSinkProcess;
+import dev.mailgateway.testkit.SmtpSinkProcessExtension;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue #14 point 8: 8-bit MIME mail to an upstream without 8BITMIME (Postfix's smtp-sink -8) is
@@ -23,29 +21,15 @@ class EightBitToSmtpSinkTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    @TempDir
-    Path dir;
-
-    private SmtpSinkProcess sink;
-    private RelayHarness harness;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
+    @RegisterExtension
+    final SmtpSinkProcessExtension sinks = new SmtpSinkProcessExtension();
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     @Test
     void eightBitMimeIsConvertedToQuotedPrintableForAnUpstreamWithout8BitMime_rfc6152_3() throws Exception {
-        assumeTrue(SmtpSinkProcess.installed(), "smtp-sink not installed (apt-get install -y postfix)");
-        sink = new SmtpSinkProcess(dir, "-8");
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(RelayHarness.provider(sink.port, 0));
-        harness = new RelayHarness(s);
+        SmtpSinkProcess sink = sinks.start("-8");
+        RelayHarness harness = relays.relay(RelayHarness.provider(sink.port, 0));
         String text = "Grüße aus Köln, Größe: 3 € = viel\r\n";
         String message = "From: app@example.com\r\nTo: a@example.org\r\nSubject: eight bit\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text;
@@ -54,14 +38,7 @@ class EightBitToSmtpSinkTest {
                 message.getBytes(StandardCharsets.UTF_8), true);
 
         assertThat(harness.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
-        await(() -> {
-            try {
-                return !sink.dumps().isEmpty();
-            } catch (Exception e) {
-                return false;
-            }
-        }, WAIT, () -> "smtp-sink dump");
-        String dump = sink.dumps().get(0);
+        String dump = sink.awaitFirstDump(WAIT);
         assertThat(dump).contains("X-Mail-Args: <app@example.com>").doesNotContain("BODY=8BITMIME");
         String received = dump.substring(dump.indexOf("From: app@example.com"));
         assertThat(received.chars()).allMatch(c -> c < 0x80);
@@ -77,11 +54,8 @@ class EightBitToSmtpSinkTest {
     /** A message over MessageContent.STREAM_ABOVE streams from the spool: it is converted chunk by chunk. */
     @Test
     void aStreamedEightBitMessageIsConvertedChunkByChunk_rfc6152_3() throws Exception {
-        assumeTrue(SmtpSinkProcess.installed(), "smtp-sink not installed (apt-get install -y postfix)");
-        sink = new SmtpSinkProcess(dir, "-8");
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(RelayHarness.provider(sink.port, 0));
-        harness = new RelayHarness(s);
+        SmtpSinkProcess sink = sinks.start("-8");
+        RelayHarness harness = relays.relay(RelayHarness.provider(sink.port, 0));
         StringBuilder body = new StringBuilder();
         for (int i = 0; body.length() < 400 * 1024; i++) {
             body.append("Zeile ").append(i).append(": Grüße aus Köln, Größe 3 € – ").append("x".repeat(i % 70)).append("\r\n");
@@ -95,14 +69,7 @@ class EightBitToSmtpSinkTest {
         QueueId id = harness.send("app@example.com", List.of("a@example.org"), bytes, true);
 
         assertThat(harness.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
-        await(() -> {
-            try {
-                return !sink.dumps().isEmpty();
-            } catch (Exception e) {
-                return false;
-            }
-        }, WAIT, () -> "smtp-sink dump");
-        String dump = sink.dumps().get(0);
+        String dump = sink.awaitFirstDump(WAIT);
         String received = dump.substring(dump.indexOf("From: app@example.com"));
         assertThat(received.chars()).allMatch(c -> c < 0x80);
         List<String> lines = received.lines().toList();

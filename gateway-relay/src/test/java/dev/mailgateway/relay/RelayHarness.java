@@ -16,6 +16,8 @@ import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.testkit.Await;
+import dev.mailgateway.testkit.InMemorySpool;
 import io.netty.channel.EventLoopGroup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -129,18 +131,7 @@ public final class RelayHarness implements AutoCloseable {
 
     /** Bounded polling: true within the deadline or an AssertionError with the description. */
     public static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what.get());
-            }
-            try {
-                Thread.sleep(10); // polling interval, not synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(condition, timeout, what);
     }
 
     public static String message(String subject, String body) {

@@ -10,48 +10,31 @@ import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Service-level behaviour: concurrency, shutdown, reload. */
 class RelayServiceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private ScriptedUpstream upstream() throws Exception {
-        ScriptedUpstream u = new ScriptedUpstream();
-        closeables.add(u);
-        return u;
-    }
-
-    private RelayHarness relay(RelayHarness.Settings s) {
-        RelayHarness h = new RelayHarness(s);
-        closeables.add(h);
-        return h;
-    }
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     @Test
     void manyMessagesShareAtMostPoolMaxConnectionsPerWorker() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         RelayHarness.Settings s = new RelayHarness.Settings();
         s.providers = List.of(provider(up.port(), 0));
         s.workers = 2;
         s.relay = new RelayConfig(2_000, 5, 5, 5, 3, 60, 1);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         List<QueueId> ids = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -69,11 +52,11 @@ class RelayServiceTest {
 
     @Test
     void shutdownLetsInFlightDeliveryFinishAndStopsPolling() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.endOfDataDelayMs = 300;
         RelayHarness.Settings s = new RelayHarness.Settings();
         s.providers = List.of(provider(up.port(), 0));
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId inFlight = h.send("app@example.com", List.of("a@example.org"), message("InFlight", "x\r\n"));
         await(() -> up.commands.contains("DATA"), WAIT, () -> "DATA sent");
@@ -88,11 +71,11 @@ class RelayServiceTest {
 
     @Test
     void shutdownAfterGraceLeavesUnfinishedMessageInSpoolWithoutJournal() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.stallAtEndOfData = n -> true;
         RelayHarness.Settings s = new RelayHarness.Settings();
         s.providers = List.of(provider(up.port(), 0));
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Stuck", "x\r\n"));
         await(() -> up.commands.contains("DATA"), WAIT, () -> "DATA sent");
@@ -106,11 +89,11 @@ class RelayServiceTest {
 
     @Test
     void reloadedProvidersApplyToTheNextMessage() throws Exception {
-        ScriptedUpstream first = upstream();
-        ScriptedUpstream second = upstream();
+        ScriptedUpstream first = relays.upstream();
+        ScriptedUpstream second = relays.upstream();
         RelayHarness.Settings s = new RelayHarness.Settings();
         s.providers = List.of(provider(first.port(), 0));
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId one = h.send("app@example.com", List.of("a@example.org"), message("One", "x\r\n"));
         h.awaitFinal(one, 1, WAIT);

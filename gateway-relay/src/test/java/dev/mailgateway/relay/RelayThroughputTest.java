@@ -3,12 +3,14 @@ package dev.mailgateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.RelayConfig;
-import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.testkit.SmtpSink;
+import dev.mailgateway.testkit.SmtpSinkExtension;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A throughput run, not a pass/fail speed test: 4 KiB, 1-recipient messages through pooled,
@@ -17,6 +19,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "relay.perf", matches = "true")
 class RelayThroughputTest {
+
+    @RegisterExtension
+    final SmtpSinkExtension sinks = new SmtpSinkExtension();
 
     @Test
     void relaysManySmallMessages() throws Exception {
@@ -49,48 +54,47 @@ class RelayThroughputTest {
     }
 
     private void run(int n) throws Exception {
-        try (SmtpSink sink = new SmtpSink(NettyTransport.detect())) {
-            RelayHarness.Settings s = new RelayHarness.Settings();
-            s.providers = List.of(RelayHarness.provider(sink.port(), 0));
-            s.workers = 2;
-            s.relay = new RelayConfig(2_000, 5, 5, 5, 8, 60, 1);
-            s.logAllEmails = true;
-            try (RelayHarness h = new RelayHarness(s)) {
-                String body = "x".repeat(76) + "\r\n";
-                byte[] content = RelayHarness.message("Perf", body.repeat(4096 / body.length()))
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                com.sun.management.OperatingSystemMXBean os =
-                        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-                // warm-up
-                for (int i = 0; i < 5_000; i++) {
-                    h.send("app@example.com", List.of("r@example.org"), content, false);
-                }
-                RelayHarness.await(() -> sink.messages.get() >= 5_000, Duration.ofSeconds(60), () -> "warm-up");
-                String jfr = System.getProperty("relay.perf.jfr"); // optional: a JFR profile of the measured part
-                jdk.jfr.Recording recording = null;
-                if (jfr != null) {
-                    recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
-                    recording.start();
-                }
-                long cpu0 = os.getProcessCpuTime();
-                long relayCpu0 = relayLoopCpu();
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    h.send("app@example.com", List.of("r@example.org"), content, false);
-                }
-                RelayHarness.await(() -> sink.messages.get() >= 5_000L + n, Duration.ofSeconds(120), () -> "all delivered");
-                long wall = System.nanoTime() - t0;
-                long cpu = os.getProcessCpuTime() - cpu0;
-                long relayCpu = relayLoopCpu() - relayCpu0;
-                if (recording != null) {
-                    recording.dump(java.nio.file.Path.of(jfr));
-                    recording.close();
-                }
-                System.out.printf("relay throughput: %d msgs in %.2f s = %.0f msgs/s, CPU %.3f ms/msg "
-                                + "(whole JVM: relay+sink+spool double+producer), relay loops %.3f ms/msg%n",
-                        n, wall / 1e9, n / (wall / 1e9), cpu / 1e6 / n, relayCpu / 1e6 / n);
-                assertThat(sink.messages.get()).isGreaterThanOrEqualTo(5_000L + n);
+        SmtpSink sink = sinks.start();
+        RelayHarness.Settings s = new RelayHarness.Settings();
+        s.providers = List.of(RelayHarness.provider(sink.port(), 0));
+        s.workers = 2;
+        s.relay = new RelayConfig(2_000, 5, 5, 5, 8, 60, 1);
+        s.logAllEmails = true;
+        try (RelayHarness h = new RelayHarness(s)) {
+            String body = "x".repeat(76) + "\r\n";
+            byte[] content = RelayHarness.message("Perf", body.repeat(4096 / body.length()))
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            // warm-up
+            for (int i = 0; i < 5_000; i++) {
+                h.send("app@example.com", List.of("r@example.org"), content, false);
             }
+            RelayHarness.await(() -> sink.messages.get() >= 5_000, Duration.ofSeconds(60), () -> "warm-up");
+            String jfr = System.getProperty("relay.perf.jfr"); // optional: a JFR profile of the measured part
+            jdk.jfr.Recording recording = null;
+            if (jfr != null) {
+                recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+                recording.start();
+            }
+            long cpu0 = os.getProcessCpuTime();
+            long relayCpu0 = relayLoopCpu();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                h.send("app@example.com", List.of("r@example.org"), content, false);
+            }
+            RelayHarness.await(() -> sink.messages.get() >= 5_000L + n, Duration.ofSeconds(120), () -> "all delivered");
+            long wall = System.nanoTime() - t0;
+            long cpu = os.getProcessCpuTime() - cpu0;
+            long relayCpu = relayLoopCpu() - relayCpu0;
+            if (recording != null) {
+                recording.dump(java.nio.file.Path.of(jfr));
+                recording.close();
+            }
+            System.out.printf("relay throughput: %d msgs in %.2f s = %.0f msgs/s, CPU %.3f ms/msg "
+                            + "(whole JVM: relay+sink+spool double+producer), relay loops %.3f ms/msg%n",
+                    n, wall / 1e9, n / (wall / 1e9), cpu / 1e6 / n, relayCpu / 1e6 / n);
+            assertThat(sink.messages.get()).isGreaterThanOrEqualTo(5_000L + n);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mailgateway.relay;
 
 import static dev.mailgateway.relay.RelayHarness.await;
 import static dev.mailgateway.relay.RelayHarness.message;
+import static dev.mailgateway.relay.RelayExtension.settings;
 import static dev.mailgateway.relay.RelayHarness.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,50 +13,28 @@ import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.FailedMessage;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
+import dev.mailgateway.testkit.InMemorySpool;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The relay against a scripted, fault-injecting upstream on 127.0.0.1. */
 class ScriptedUpstreamRelayTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private ScriptedUpstream upstream() throws Exception {
-        ScriptedUpstream u = new ScriptedUpstream();
-        closeables.add(u);
-        return u;
-    }
-
-    private RelayHarness relay(RelayHarness.Settings s) {
-        RelayHarness h = new RelayHarness(s);
-        closeables.add(h);
-        return h;
-    }
-
-    private static RelayHarness.Settings settings(ProviderConfig... providers) {
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(providers);
-        return s;
-    }
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     @Test
     void deliversOverPipelinedTransactionWithDotStuffingUndoneByUpstream() throws Exception {
-        ScriptedUpstream up = upstream();
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        ScriptedUpstream up = relays.upstream();
+        RelayHarness h = relays.relay(provider(up.port(), 0));
         String content = message("Hello", ".leading dot\r\nline\r\n..two dots\r\n.\r\nend\r\n");
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), content);
@@ -81,10 +60,10 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void ninetyFiveRecipientsGoAsFiveTransactionsOfTwentyWithBatchDelayBetween() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.batchDelay = 100;
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
         List<String> rcpts = new ArrayList<>();
         for (int i = 0; i < 95; i++) {
             rcpts.add("user" + i + "@example.org");
@@ -105,11 +84,11 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void greeting421FailsOverToNextProviderAndFailsBackOnceItsProbeSucceeds() throws Exception {
-        ScriptedUpstream primary = upstream();
-        ScriptedUpstream secondary = upstream();
+        ScriptedUpstream primary = relays.upstream();
+        ScriptedUpstream secondary = relays.upstream();
         primary.greeting = c -> "421 4.3.2 busy, try later";
         RelayHarness.Settings s = settings(provider(secondary.port(), 2), provider(primary.port(), 1));
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId first = h.send("app@example.com", List.of("a@example.org"), message("One", "1\r\n"));
         assertThat(h.awaitFinal(first, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
@@ -136,12 +115,12 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void everyProviderDownCostsNoAttemptAndAProbeWakesTheWaitingMessage() throws Exception {
-        ScriptedUpstream only = upstream();
+        ScriptedUpstream only = relays.upstream();
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
         only.greeting = c -> down.get() ? "421 4.3.2 busy" : "220 ok";
         RelayHarness.Settings s = settings(provider(only.port(), 0));
         s.retry = new RetryConfig(1, 100, 100, 1.0, 0); // one attempt only: an uncounted wait must not use it
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
         try (LogCapture logs = new LogCapture("dev.mailgateway")) {
             QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Down", "x\r\n"));
 
@@ -169,11 +148,11 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void messageOlderThanMaxAgeGoesToTheFailedStoreWithoutUsingAttempts() throws Exception {
-        ScriptedUpstream only = upstream();
+        ScriptedUpstream only = relays.upstream();
         only.greeting = c -> "421 4.3.2 down for maintenance";
         RelayHarness.Settings s = settings(provider(only.port(), 0));
         s.retry = new RetryConfig(100, 100, 100, 1.0, 0, 2); // retry.maxAgeSec 2
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Old", "x\r\n"));
 
@@ -187,12 +166,12 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void forwardHostLocalhostIsResolvedFromEtcHostsWithoutAskingDns() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         TinyDnsServer dns = new TinyDnsServer();
-        closeables.add(dns);
+        relays.add(dns);
         RelayHarness.Settings s = settings(new ProviderConfig("localhost", up.port(), "", "", false, 0, false));
         s.dnsServer = dns.address();
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Local", "x\r\n"));
 
@@ -203,13 +182,13 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void unresolvableProviderIsDownWithAClearReasonWhileTheNextOneDelivers() throws Exception {
-        ScriptedUpstream backup = upstream();
+        ScriptedUpstream backup = relays.upstream();
         TinyDnsServer dns = new TinyDnsServer(); // NXDOMAIN for everything: no real DNS is asked
-        closeables.add(dns);
+        relays.add(dns);
         ProviderConfig missing = new ProviderConfig("no-such-host.invalid", 25, "", "", false, 0, false);
         RelayHarness.Settings s = settings(missing, provider(backup.port(), 1));
         s.dnsServer = dns.address();
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Dns", "x\r\n"));
 
@@ -229,19 +208,19 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void aChangedDnsAnswerIsPickedUpAfterItsTtlWithoutARestart() throws Exception {
-        ScriptedUpstream first = upstream(); // 127.0.0.1:p
+        ScriptedUpstream first = relays.upstream(); // 127.0.0.1:p
         ScriptedUpstream second = new ScriptedUpstream(java.net.InetAddress.getByName("127.0.0.2"), first.port());
-        closeables.add(second);
+        relays.add(second);
         first.closeOnReuse = true; // every message needs a new connection, so a new lookup
         second.closeOnReuse = true;
         TinyDnsServer dns = new TinyDnsServer();
-        closeables.add(dns);
+        relays.add(dns);
         dns.name = "smarthost.test";
         dns.ttl = 1;
         dns.answer = new byte[] {127, 0, 0, 1};
         RelayHarness.Settings s = settings(new ProviderConfig("smarthost.test", first.port(), "", "", false, 0, false));
         s.dnsServer = dns.address();
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId one = h.send("app@example.com", List.of("a@example.org"), message("Before", "x\r\n"));
         assertThat(h.awaitFinal(one, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
@@ -258,14 +237,14 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void aLookupThatHangsNeverStallsTheEventLoopAndTheNextProviderTakesTheMessage() throws Exception {
-        ScriptedUpstream backup = upstream();
+        ScriptedUpstream backup = relays.upstream();
         TinyDnsServer dns = new TinyDnsServer();
-        closeables.add(dns);
+        relays.add(dns);
         dns.silent = true; // a dead name server: the lookup only ends by its 5 s query timeout
         ProviderConfig slow = new ProviderConfig("slow-dns.test", 25, "", "", false, 0, false);
         RelayHarness.Settings s = settings(slow, provider(backup.port(), 1));
         s.dnsServer = dns.address();
-        RelayHarness h = relay(s); // one worker on the group's only loop
+        RelayHarness h = relays.relay(s); // one worker on the group's only loop
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Slow", "x\r\n"));
         await(() -> dns.queries.contains("slow-dns.test"), WAIT, () -> "the lookup has started");
@@ -282,7 +261,7 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void rcpt451IsRetriedWithBackoffAnd550GoesToFailedStore() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         java.util.concurrent.atomic.AtomicInteger tempCalls = new java.util.concurrent.atomic.AtomicInteger();
         up.rcptReply = r -> switch (r) {
             case "bad@example.org" -> "550 5.1.1 <bad@example.org>: no such user";
@@ -291,7 +270,7 @@ class ScriptedUpstreamRelayTest {
         };
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.retry = new RetryConfig(3, 300, 2_000, 2.0, 0);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("ok@example.org", "temp@example.org", "bad@example.org"),
                 message("Mixed", "body\r\n"));
@@ -329,11 +308,11 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void temporaryFailureUntilAttemptsRunOutEndsInFailedStore() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.rcptReply = r -> "452 4.2.2 mailbox full";
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.retry = new RetryConfig(2, 100, 1_000, 2.0, 0);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("full@example.org"), message("Full", "x\r\n"));
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("full@example.org", DeliveryStatus.FAILED);
@@ -348,9 +327,9 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void connectionDroppedMidDataIsDeferredAndRetried() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.dropMidData = n -> n == 1;
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Drop", "line\r\n".repeat(100)));
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
@@ -365,12 +344,12 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void stallPastProcessingTimeoutDiscardsConnectionAndRetries() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.stallAtEndOfData = n -> n == 1;
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.processingTimeout = 1;
         s.retry = new RetryConfig(3, 100, 1_000, 2.0, 0);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Stall", "x\r\n"));
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.DELIVERED);
@@ -385,9 +364,9 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void upstreamClosingPooledConnectionBetweenUsesFailsNoMessage() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.closeOnReuse = true;
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         for (int i = 0; i < 3; i++) {
             QueueId id = h.send("app@example.com", List.of("r" + i + "@example.org"), message("M" + i, "x\r\n"));
@@ -401,13 +380,13 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void continueOnErrorFalseDefersRemainingBatchesAfterFirstFailure() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.rcptReply = r -> r.startsWith("bad") ? "550 5.1.1 no such user" : "250 2.1.5 Ok";
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.batchSize = 2;
         s.continueOnError = false;
         s.retry = new RetryConfig(3, 100, 1_000, 2.0, 0);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com",
                 List.of("a@example.org", "bad@example.org", "c@example.org", "d@example.org"), message("Stop", "x\r\n"));
@@ -425,9 +404,9 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void messageOverUpstreamSizeLimitFailsWithoutBeingSent() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.sizeLimit = 200;
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Big", "x".repeat(500) + "\r\n"));
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("a@example.org", DeliveryStatus.FAILED);
@@ -439,9 +418,9 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void eightBitContentToUpstreamWithout8BitMimeFailsRatherThanCorrupting() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         up.eightBitMime = false;
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         byte[] content = message("Grüße", "Größe\r\n").getBytes(StandardCharsets.UTF_8);
         QueueId id = h.send("app@example.com", List.of("a@example.org"), content, true);
@@ -452,8 +431,8 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void eightBitContentIsDeclaredWithBody8BitMime() throws Exception {
-        ScriptedUpstream up = upstream();
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        ScriptedUpstream up = relays.upstream();
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         byte[] content = message("Grüße", "Größe\r\n").getBytes(StandardCharsets.UTF_8);
         QueueId id = h.send("app@example.com", List.of("a@example.org"), content, true);
@@ -465,8 +444,8 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void internationalizedAddressToUpstreamWithoutSmtpUtf8FailsWithClearError() throws Exception {
-        ScriptedUpstream up = upstream();
-        RelayHarness h = relay(settings(provider(up.port(), 0)));
+        ScriptedUpstream up = relays.upstream();
+        RelayHarness h = relays.relay(provider(up.port(), 0));
 
         QueueId id = h.send("app@example.com", List.of("jörg@example.org"), message("Utf8", "x\r\n"));
         assertThat(h.awaitFinal(id, 1, WAIT)).containsEntry("jörg@example.org", DeliveryStatus.FAILED);
@@ -477,12 +456,12 @@ class ScriptedUpstreamRelayTest {
 
     @Test
     void messageWaitingForRetryHoldsNoQueueSlotAndIsCountedInGauge() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = relays.upstream();
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         up.rcptReply = r -> calls.incrementAndGet() == 1 ? "451 4.3.0 later" : "250 2.1.5 Ok";
         RelayHarness.Settings s = settings(provider(up.port(), 0));
         s.retry = new RetryConfig(3, 1_000, 5_000, 2.0, 0);
-        RelayHarness h = relay(s);
+        RelayHarness h = relays.relay(s);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Wait", "x\r\n"));
         await(() -> Integer.valueOf(1).equals(h.metrics.gaugeValue(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

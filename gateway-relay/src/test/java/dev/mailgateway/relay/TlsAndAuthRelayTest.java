@@ -1,5 +1,6 @@
 package dev.mailgateway.relay;
 
+import static dev.mailgateway.relay.RelayExtension.settings;
 import static dev.mailgateway.relay.RelayHarness.await;
 import static dev.mailgateway.relay.RelayHarness.message;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,35 +10,19 @@ import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.relay.client.UpstreamTls;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** STARTTLS (RFC 3207), AUTH PLAIN/LOGIN (RFC 4954) and HELO fallback against the scripted upstream. */
 class TlsAndAuthRelayTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private ScriptedUpstream up;
-    private RelayHarness harness;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-        if (up != null) {
-            up.close();
-        }
-    }
-
-    private RelayHarness relay(ProviderConfig p, UpstreamTls tls) {
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(p);
-        harness = new RelayHarness(s, tls);
-        return harness;
-    }
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     private static ProviderConfig provider(int port, String user, String pass, boolean requireStartTls) {
         return new ProviderConfig("127.0.0.1", port, user, pass, false, 0, requireStartTls);
@@ -45,11 +30,11 @@ class TlsAndAuthRelayTest {
 
     @Test
     void upgradesWithStartTlsWhenOfferedThenAuthenticatesWithPlain() throws Exception {
-        up = new ScriptedUpstream();
+        ScriptedUpstream up = relays.upstream();
         up.startTls = TestCerts.get().serverContext();
         up.authUser = "relay";
         up.authPass = "pw-123";
-        RelayHarness h = relay(provider(up.port(), "relay", "pw-123", false), TestCerts.get().clientTls());
+        RelayHarness h = relays.relay(settings(provider(up.port(), "relay", "pw-123", false)), TestCerts.get().clientTls());
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Tls", "x\r\n"));
 
@@ -67,12 +52,12 @@ class TlsAndAuthRelayTest {
 
     @Test
     void authenticatesWithLoginWhenPlainIsNotOffered() throws Exception {
-        up = new ScriptedUpstream();
+        ScriptedUpstream up = relays.upstream();
         up.authUser = "relay";
         up.authPass = "pw-123";
         up.authMechanisms = "LOGIN";
         up.pipelining = false; // one command per round trip
-        RelayHarness h = relay(provider(up.port(), "relay", "pw-123", false), null);
+        RelayHarness h = relays.relay(settings(provider(up.port(), "relay", "pw-123", false)), null);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org", "b@example.org"), message("Login", "x\r\n"));
 
@@ -84,8 +69,8 @@ class TlsAndAuthRelayTest {
 
     @Test
     void requiredStartTlsNotOfferedMarksProviderDownAndDefers() throws Exception {
-        up = new ScriptedUpstream();
-        RelayHarness h = relay(provider(up.port(), "", "", true), TestCerts.get().clientTls());
+        ScriptedUpstream up = relays.upstream();
+        RelayHarness h = relays.relay(settings(provider(up.port(), "", "", true)), TestCerts.get().clientTls());
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("NoTls", "x\r\n"));
 
@@ -98,10 +83,10 @@ class TlsAndAuthRelayTest {
 
     @Test
     void untrustedCertificateOnRequiredStartTlsIsNotSentInClear() throws Exception {
-        up = new ScriptedUpstream();
+        ScriptedUpstream up = relays.upstream();
         up.startTls = TestCerts.get().serverContext();
         // the JDK trust store does not know the test certificate; requireStartTls = tlsLevel verify
-        RelayHarness h = relay(provider(up.port(), "", "", true), UpstreamTls.system());
+        RelayHarness h = relays.relay(settings(provider(up.port(), "", "", true)), UpstreamTls.system());
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Untrusted", "x\r\n"));
 
@@ -113,9 +98,9 @@ class TlsAndAuthRelayTest {
 
     @Test
     void fallsBackToHeloWhenEhloIsRefusedWith5xx() throws Exception {
-        up = new ScriptedUpstream();
+        ScriptedUpstream up = relays.upstream();
         up.ehloUnsupported = true;
-        RelayHarness h = relay(provider(up.port(), "", "", false), null);
+        RelayHarness h = relays.relay(settings(provider(up.port(), "", "", false)), null);
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Helo", "x\r\n"));
 

@@ -7,13 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.QueueId;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,28 +29,15 @@ class TlsLevelsRelayTest {
     @TempDir
     Path dir;
 
-    private ScriptedUpstream up;
-    private RelayHarness harness;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-        if (up != null) {
-            up.close();
-        }
-    }
+    @RegisterExtension
+    final RelayExtension relays = new RelayExtension();
 
     private RelayHarness relay(ProviderConfig p) {
-        RelayHarness.Settings s = new RelayHarness.Settings();
-        s.providers = List.of(p);
-        harness = new RelayHarness(s, null);
-        return harness;
+        return relays.relay(RelayExtension.settings(p), null);
     }
 
     private ScriptedUpstream selfSignedUpstream() throws Exception {
-        up = new ScriptedUpstream();
+        ScriptedUpstream up = relays.upstream();
         up.startTls = TestCerts.get().serverContext();
         return up;
     }
@@ -66,7 +54,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void defaultLevelDeliversOverTlsWithAnUntrustedCertificate_likePostfixMay() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         RelayHarness h = relay(provider(up.port(), "", "", ""));
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("Default", "x\r\n"));
@@ -80,7 +68,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void defaultLevelNeverSendsCredentialsOverUnverifiedTls() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         up.authUser = "relay";
         up.authPass = "pw-123";
         RelayHarness h = relay(provider(up.port(), "relay", "", ""));
@@ -97,7 +85,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void encryptSendsCredentialsOverUnverifiedTlsWhenChosenExplicitly() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         up.authUser = "relay";
         up.authPass = "pw-123";
         RelayHarness h = relay(provider(up.port(), "relay", "encrypt", ""));
@@ -111,7 +99,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void verifyWithTheCaFileDelivers() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         Path ca = TestCerts.get().writePem(dir.resolve("ca.pem"));
         RelayHarness h = relay(provider(up.port(), "", "verify", ca.toString()));
 
@@ -124,7 +112,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void defaultLevelSendsCredentialsOverVerifiedTlsOnEveryConnection_resumedSessionsToo() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         up.authUser = "relay";
         up.authPass = "pw-123";
         up.closeOnReuse = true; // every message on a new connection (a TLS session may be resumed)
@@ -144,7 +132,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void verifyWithoutTheCaRefusesAndSaysWhy() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         RelayHarness h = relay(provider(up.port(), "", "verify", ""));
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("NoCa", "x\r\n"));
@@ -157,7 +145,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void mayFallsBackToClearTextWhenTheHandshakeFails() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         up.brokenTls = true;
         RelayHarness h = relay(provider(up.port(), "", "may", ""));
 
@@ -171,7 +159,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void encryptDoesNotFallBackWhenTheHandshakeFails() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         up.brokenTls = true;
         RelayHarness h = relay(provider(up.port(), "", "encrypt", ""));
 
@@ -184,7 +172,7 @@ class TlsLevelsRelayTest {
 
     @Test
     void noneNeverStartsTls() throws Exception {
-        selfSignedUpstream();
+        ScriptedUpstream up = selfSignedUpstream();
         RelayHarness h = relay(provider(up.port(), "", "none", ""));
 
         QueueId id = h.send("app@example.com", List.of("a@example.org"), message("None", "x\r\n"));

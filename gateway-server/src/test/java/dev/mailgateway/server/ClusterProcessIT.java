@@ -2,7 +2,7 @@ package dev.mailgateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mailgateway.core.testing.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerProcess;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package dev.mailgateway.server;
 
+import static dev.mailgateway.testkit.HttpTestClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.mailgateway.testkit.Await;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class FailedMailRecoveryTest {
     @Test
     void retryFailedMovesAMessageFromTheFailedStoreToDeliveredAtTheUpstream() throws Exception {
         try (ScriptedUpstream upstream = new ScriptedUpstream()) {
-            upstream.rcptReply.set("550 5.1.1 No such user");
+            upstream.rcptReply = r -> "550 5.1.1 No such user";
             Path emails = dir.resolve("emails");
             Gateway gateway = new Gateway(ConfigLoader.fromJson("""
                     {"smtpPort": 0, "healthCheckPort": 0, "emailsDir": "%s",
@@ -52,18 +52,18 @@ class FailedMailRecoveryTest {
                 JsonNode failed = list.get("messages").get(0);
                 String id = failed.get("id").asText();
                 assertThat(failed.get("lastError").asText()).contains("550 5.1.1");
-                assertThat(upstream.delivered).isEmpty();
+                assertThat(upstream.delivered()).isEmpty();
                 JsonNode metrics = JSON.readTree(send(admin, "GET", "/metrics").body());
                 assertThat(metrics.get("failed_emails").asInt()).isEqualTo(1);
                 assertThat(metrics.get("successful_emails").asInt()).isZero();
 
-                upstream.rcptReply.set("250 2.1.5 Ok");
+                upstream.rcptReply = r -> "250 2.1.5 Ok";
                 HttpResponse<String> retry = send(admin, "POST", "/admin/retry-failed");
                 assertThat(retry.statusCode()).isEqualTo(200);
                 assertThat(JSON.readTree(retry.body()).get("requeued").asInt()).isEqualTo(1);
 
-                awaitTrue("the upstream receives the re-sent message", () -> upstream.delivered.size() == 1);
-                assertThat(upstream.delivered.get(0)).contains("Subject: recover me")
+                awaitTrue("the upstream receives the re-sent message", () -> upstream.delivered().size() == 1);
+                assertThat(upstream.delivered().get(0)).contains("Subject: recover me")
                         .contains(" id " + id + ";"); // the Received header keeps the original queue id
                 awaitTrue("the failed-store file is removed", () -> jsonFiles(failedDir) == 0);
                 awaitTrue("the delivery is counted", () -> {
@@ -95,21 +95,8 @@ class FailedMailRecoveryTest {
         }
     }
 
-    private static HttpResponse<String> send(int port, String method, String path) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     /** Polls until {@code condition} holds, for at most 20 s (bounded, no fixed sleeps in assertions). */
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        Await.until(condition, Duration.ofSeconds(20), () -> what);
     }
 }

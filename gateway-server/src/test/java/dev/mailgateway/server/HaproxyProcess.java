@@ -1,6 +1,6 @@
 package dev.mailgateway.server;
 
-import dev.mailgateway.core.testing.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -6,23 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailgateway.core.config.ConfigLoader;
+import dev.mailgateway.testkit.Await;
+import dev.mailgateway.testkit.CloseAfterEach;
+import dev.mailgateway.testkit.HttpTestClient;
+import dev.mailgateway.testkit.ScriptedUpstream;
+import dev.mailgateway.testkit.ScriptedUpstreamExtension;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,25 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 class OutageAndBurstTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private ScriptedUpstream upstream() throws IOException {
-        ScriptedUpstream u = new ScriptedUpstream();
-        closeables.add(u);
-        return u;
-    }
+    @RegisterExtension
+    final ScriptedUpstreamExtension upstreams = new ScriptedUpstreamExtension();
+    /** Registered after the upstreams, so closed before them: gateways first. */
+    @RegisterExtension
+    final CloseAfterEach gateways = new CloseAfterEach();
 
     /** Starts a gateway forwarding as {@code forwarding} says, plus {@code extra} JSON members. */
     private Gateway.Bound gateway(String forwarding, String extra) {
@@ -60,7 +50,7 @@ class OutageAndBurstTest {
                  "security": {"requireAuth": false}%s}""".formatted(
                 dir.resolve("emails").toString().replace("\\", "\\\\"), forwarding, extra);
         Gateway g = new Gateway(ConfigLoader.fromJson(json).validateForStartup(), "test");
-        closeables.add(g);
+        gateways.add(g);
         return g.start();
     }
 
@@ -71,7 +61,7 @@ class OutageAndBurstTest {
     @Test
     void onlyUpstreamDown25SecondsWithDefaultRetryIsDeliveredSoonAfterItsReturnAndNeverFails() throws Exception {
         // the issue's scenario, faithfully: default retry settings, 25 s outage
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         Gateway.Bound b = gateway(single(up), "");
         int admin = b.admin().getPort();
@@ -87,13 +77,13 @@ class OutageAndBurstTest {
                 () -> json(get(admin, "/metrics")).get("waiting_for_provider").asInt() == 1);
 
         sleepUntil(start, Duration.ofSeconds(25));
-        assertThat(up.delivered).isEmpty();
+        assertThat(up.delivered()).isEmpty();
         assertThat(failedFiles()).as("default maxAttempts 5 is not used up by the outage").isZero();
         up.down = false;
         long back = System.nanoTime();
 
         // probes ran at ~1, 3, 7, 15 s; the next is due ~31 s after the first failure
-        awaitTrue("delivered after the upstream's return", Duration.ofSeconds(20), () -> up.delivered.size() == 1);
+        awaitTrue("delivered after the upstream's return", Duration.ofSeconds(20), () -> up.delivered().size() == 1);
         long afterReturnMs = (System.nanoTime() - back) / 1_000_000;
         assertThat(afterReturnMs).as("woken by the probe due ~6 s after the return, not by a back-off of its own")
                 .isLessThan(10_000);
@@ -104,7 +94,7 @@ class OutageAndBurstTest {
 
     @Test
     void withManyAttemptsAndOneSecondBackoffDeliveryFollowsTheReturnWithinTwoSeconds() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         // providerBackoffSec caps the probe interval: 1 s here, so a probe follows the return within ~1 s
         Gateway.Bound b = gateway(single(up), """
@@ -115,14 +105,14 @@ class OutageAndBurstTest {
         awaitTrue("a few probes fail", Duration.ofSeconds(20), () -> up.connections.get() >= 4);
         up.down = false;
         long back = System.nanoTime();
-        awaitTrue("delivered", Duration.ofSeconds(10), () -> up.delivered.size() == 1);
+        awaitTrue("delivered", Duration.ofSeconds(10), () -> up.delivered().size() == 1);
         assertThat((System.nanoTime() - back) / 1_000_000).isLessThan(2_500);
         assertThat(failedFiles()).isZero();
     }
 
     @Test
     void outageLongerThanMaxAgeGoesToTheFailedStoreAndThePeriodicResendDeliversIt() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         up.down = true;
         Gateway.Bound b = gateway(single(up), """
                 , "retry": {"maxAgeSec": 2, "failedRetryIntervalMs": 1500}, "relay": {"providerBackoffSec": 1}""");
@@ -143,15 +133,15 @@ class OutageAndBurstTest {
         assertThat(failed.get("attempts").asInt()).as("no attempt reached the upstream").isZero();
 
         up.down = false;
-        awaitTrue("the periodic re-send delivers it", Duration.ofSeconds(20), () -> up.delivered.size() == 1);
-        assertThat(up.delivered.get(0)).contains("Subject: too old");
+        awaitTrue("the periodic re-send delivers it", Duration.ofSeconds(20), () -> up.delivered().size() == 1);
+        assertThat(up.delivered().get(0)).contains("Subject: too old");
         awaitTrue("its failed-store file is gone", Duration.ofSeconds(10), () -> failedFiles() == 0);
     }
 
     @Test
     void twoProvidersPriorityZeroDownThenBackTrafficMovesToOneAndFailsBack() throws Exception {
-        ScriptedUpstream primary = upstream();
-        ScriptedUpstream backup = upstream();
+        ScriptedUpstream primary = upstreams.start();
+        ScriptedUpstream backup = upstreams.start();
         primary.down = true;
         Gateway.Bound b = gateway("""
                 "forwardProviders": [{"host": "127.0.0.1", "port": %d, "priority": 0},
@@ -159,21 +149,21 @@ class OutageAndBurstTest {
                 primary.port(), backup.port()), "");
 
         SmtpClient.send(b.smtp().getPort(), "during");
-        awaitTrue("the backup takes it", Duration.ofSeconds(10), () -> backup.delivered.size() == 1);
+        awaitTrue("the backup takes it", Duration.ofSeconds(10), () -> backup.delivered().size() == 1);
         assertThat(get(b.admin().getPort(), "/health").statusCode()).as("one provider is up").isEqualTo(200);
 
         primary.down = false;
         awaitTrue("the primary's probe succeeds", Duration.ofSeconds(10), () -> "up".equals(
                 json(get(b.admin().getPort(), "/admin/queue")).get("providers").get(0).get("state").asText()));
         SmtpClient.send(b.smtp().getPort(), "after");
-        awaitTrue("traffic fails back to the primary", Duration.ofSeconds(10), () -> primary.delivered.size() == 1);
-        assertThat(primary.delivered.get(0)).contains("Subject: after");
-        assertThat(backup.delivered).hasSize(1);
+        awaitTrue("traffic fails back to the primary", Duration.ofSeconds(10), () -> primary.delivered().size() == 1);
+        assertThat(primary.delivered().get(0)).contains("Subject: after");
+        assertThat(backup.delivered()).hasSize(1);
     }
 
     @Test
     void burstOfThirtyIntoAWindowOfTwoIsAcceptedAndDelivered() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         CountDownLatch release = new CountDownLatch(1);
         up.holdData = release;
         Gateway.Bound b = gateway(single(up), ", \"queueSize\": 2, \"workerCount\": 1");
@@ -188,14 +178,14 @@ class OutageAndBurstTest {
                 .isPositive();
 
         release.countDown();
-        awaitTrue("all 30 delivered", Duration.ofSeconds(30), () -> up.delivered.size() == 30);
+        awaitTrue("all 30 delivered", Duration.ofSeconds(30), () -> up.delivered().size() == 30);
         awaitTrue("spool empty", Duration.ofSeconds(10),
                 () -> json(get(b.admin().getPort(), "/admin/queue")).get("spool_live").asInt() == 0);
     }
 
     @Test
     void spoolMaxMessagesRefusesTheSixthWith452AndAcceptsAgainAfterTheDrain() throws Exception {
-        ScriptedUpstream up = upstream();
+        ScriptedUpstream up = upstreams.start();
         CountDownLatch release = new CountDownLatch(1);
         up.holdData = release;
         Gateway.Bound b = gateway(single(up), ", \"queueSize\": 2, \"workerCount\": 1, \"spool\": {\"maxMessages\": 5}");
@@ -208,12 +198,12 @@ class OutageAndBurstTest {
                 .satisfies(e -> assertThat(chain(e)).contains("452 4.3.1"));
 
         release.countDown();
-        awaitTrue("every acknowledged one delivered", Duration.ofSeconds(30), () -> up.delivered.size() == 5);
+        awaitTrue("every acknowledged one delivered", Duration.ofSeconds(30), () -> up.delivered().size() == 5);
         awaitTrue("spool drained", Duration.ofSeconds(10),
                 () -> json(get(b.admin().getPort(), "/admin/queue")).get("spool_live").asInt() == 0);
         SmtpClient.send(b.smtp().getPort(), "after the drain");
-        awaitTrue("accepted and delivered again", Duration.ofSeconds(10), () -> up.delivered.size() == 6);
-        assertThat(up.delivered).noneMatch(m -> m.contains("Subject: sixth"));
+        awaitTrue("accepted and delivered again", Duration.ofSeconds(10), () -> up.delivered().size() == 6);
+        assertThat(up.delivered()).noneMatch(m -> m.contains("Subject: sixth"));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -243,8 +233,7 @@ class OutageAndBurstTest {
 
     private static HttpResponse<String> get(int port, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return HttpTestClient.get(port, path);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -268,13 +257,7 @@ class OutageAndBurstTest {
         }
     }
 
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(50); // polling interval, not synchronisation
-        }
+    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        Await.until(condition, timeout, () -> what);
     }
 }

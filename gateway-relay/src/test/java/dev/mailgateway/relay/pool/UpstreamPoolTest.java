@@ -6,7 +6,7 @@ import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.relay.RelayHarness;
-import dev.mailgateway.relay.ScriptedUpstream;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import dev.mailgateway.relay.client.UpstreamConnection;
 import dev.mailgateway.relay.client.UpstreamConnector;
 import dev.mailgateway.relay.client.UpstreamTls;

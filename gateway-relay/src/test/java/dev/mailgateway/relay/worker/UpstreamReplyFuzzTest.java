@@ -8,7 +8,7 @@ import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.SpooledMessage;
-import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.TrackingAllocator;
 import dev.mailgateway.relay.client.SmtpCodes;
 import dev.mailgateway.relay.client.UpstreamCapabilities;
 import io.netty.buffer.ByteBuf;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.RateLimitsConfig;
 import dev.mailgateway.core.config.RedisRateLimitsConfig;
-import dev.mailgateway.core.testing.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

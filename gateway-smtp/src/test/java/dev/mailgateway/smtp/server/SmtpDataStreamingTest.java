@@ -15,6 +15,7 @@ import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FileSpool;
 import dev.mailgateway.core.spool.MessageIngress;
 import dev.mailgateway.core.spool.SpoolingIngress;
+import dev.mailgateway.testkit.SmtpTestClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;

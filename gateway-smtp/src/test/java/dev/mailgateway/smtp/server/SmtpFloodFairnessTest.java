@@ -2,6 +2,8 @@ package dev.mailgateway.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mailgateway.testkit.SmtpTestClient;
+import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -11,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

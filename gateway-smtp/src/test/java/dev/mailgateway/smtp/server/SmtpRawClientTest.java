@@ -2,6 +2,7 @@ package dev.mailgateway.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mailgateway.testkit.SmtpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

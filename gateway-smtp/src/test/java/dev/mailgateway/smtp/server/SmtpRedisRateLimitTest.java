@@ -2,7 +2,8 @@ package dev.mailgateway.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mailgateway.core.testing.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerProcess;
+import dev.mailgateway.testkit.SmtpTestClient;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -7,6 +7,7 @@ import dev.mailgateway.core.metrics.GatewayMetrics;
 import dev.mailgateway.smtp.SmtpMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.net.NettyTransport;
+import dev.mailgateway.testkit.SmtpTestClient;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;

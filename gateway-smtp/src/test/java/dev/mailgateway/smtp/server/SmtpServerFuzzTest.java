@@ -11,13 +11,12 @@ import dev.mailgateway.core.model.Envelope;
 import dev.mailgateway.core.model.QueueId;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.spool.MessageIngress;
-import dev.mailgateway.core.testing.TrackingAllocator;
+import dev.mailgateway.testkit.TrackingAllocator;
 import dev.mailgateway.smtp.codec.SmtpServerDecoder;
+import dev.mailgateway.testkit.LoopbackChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,17 +69,6 @@ class SmtpServerFuzzTest {
         }
     }
 
-    /** An embedded channel whose peer is 127.0.0.1 (EmbeddedChannel's own address is not an IP). */
-    private static final class LoopbackChannel extends EmbeddedChannel {
-        LoopbackChannel() {
-            super(false, false);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return new InetSocketAddress("127.0.0.1", 40000);
-        }
-    }
 
     @FuzzTest(maxDuration = "3m")
     void conversation(FuzzedDataProvider data) throws Exception {

@@ -3,6 +3,7 @@ package dev.mailgateway.smtp.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.spool.MessageIngress.Admission;
+import dev.mailgateway.testkit.SmtpTestClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.mailgateway.relay;
+package dev.mailgateway.testkit;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;

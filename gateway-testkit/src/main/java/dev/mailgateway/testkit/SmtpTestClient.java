@@ -1,4 +1,4 @@
-package dev.mailgateway.smtp.server;
+package dev.mailgateway.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,17 +16,17 @@ import java.nio.charset.StandardCharsets;
  * given (CRLF is not added), {@link #expect} reads one reply (multi-line aware) and checks its
  * start. Reads time out after 5 s.
  */
-final class SmtpTestClient implements AutoCloseable {
+public final class SmtpTestClient implements AutoCloseable {
 
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
-    SmtpTestClient(InetSocketAddress address) throws IOException {
+    public SmtpTestClient(InetSocketAddress address) throws IOException {
         this(address, null);
     }
 
-    SmtpTestClient(InetSocketAddress address, String bindAddress) throws IOException {
+    public SmtpTestClient(InetSocketAddress address, String bindAddress) throws IOException {
         socket = new Socket();
         if (bindAddress != null) {
             socket.bind(new InetSocketAddress(bindAddress, 0));
@@ -38,7 +38,7 @@ final class SmtpTestClient implements AutoCloseable {
     }
 
     /** Upgrades to TLS (after a 220 to STARTTLS), trusting any certificate: it is the test's own. */
-    SmtpTestClient startTls() throws Exception {
+    public SmtpTestClient startTls() throws Exception {
         javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
         ssl.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
             @Override
@@ -64,27 +64,27 @@ final class SmtpTestClient implements AutoCloseable {
         return this;
     }
 
-    Socket socket() {
+    public Socket socket() {
         return socket;
     }
 
-    SmtpTestClient send(String text) throws IOException {
+    public SmtpTestClient send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    SmtpTestClient send(byte[] bytes) throws IOException {
+    public SmtpTestClient send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         return this;
     }
 
     /** Sends a command line with CRLF. */
-    SmtpTestClient line(String command) throws IOException {
+    public SmtpTestClient line(String command) throws IOException {
         return send(command + "\r\n");
     }
 
     /** Reads one whole reply; returns it with lines joined by "\n". */
-    String reply() throws IOException {
+    public String reply() throws IOException {
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < 100; i++) {
             String l = readLine();
@@ -100,14 +100,14 @@ final class SmtpTestClient implements AutoCloseable {
     }
 
     /** Reads one reply and asserts it starts with {@code prefix}. */
-    String expect(String prefix) throws IOException {
+    public String expect(String prefix) throws IOException {
         String r = reply();
         assertThat(r).startsWith(prefix);
         return r;
     }
 
     /** True when the server closed the connection (EOF) within the read timeout. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             return in.read() < 0;
         } catch (SocketTimeoutException e) {

@@ -1,4 +1,4 @@
-package dev.mailgateway.core.testing;
+package dev.mailgateway.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.mailgateway.core.testing;
+package dev.mailgateway.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

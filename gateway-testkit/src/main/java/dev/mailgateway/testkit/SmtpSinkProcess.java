@@ -1,4 +1,4 @@
-package dev.mailgateway.relay;
+package dev.mailgateway.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,23 +17,24 @@ import java.util.stream.Stream;
 /**
  * Postfix's {@code smtp-sink} (Debian package postfix) as a real upstream: started on a free
  * loopback port, each transaction dumped to a file ({@code -d}, with its X-Mail-Args and
- * X-Rcpt-Args records), stopped by PID in {@link #close()}.
+ * X-Rcpt-Args records), stopped by PID in {@link #close()}. {@link SmtpSinkProcessExtension}
+ * starts one per call (skipping the test where smtp-sink is not installed) and stops it after.
  */
-final class SmtpSinkProcess implements AutoCloseable {
+public final class SmtpSinkProcess implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/sbin/smtp-sink");
+    public static final Path BINARY = Path.of("/usr/sbin/smtp-sink");
 
-    final int port;
-    final Path dumpDir;
+    public final int port;
+    public final Path dumpDir;
     private final Process process;
     private final Path log;
 
-    static boolean installed() {
+    public static boolean installed() {
         return Files.isExecutable(BINARY);
     }
 
     /** @param options extra smtp-sink options, e.g. "-8" (no 8BITMIME) or "-N" (no DSN) */
-    SmtpSinkProcess(Path dir, String... options) throws Exception {
+    public SmtpSinkProcess(Path dir, String... options) throws Exception {
         // its own directory under /tmp: smtp-sink may run as nobody and the JUnit dir is private
         this.dumpDir = Files.createTempDirectory("smtp-sink-dump");
         Files.setPosixFilePermissions(dumpDir, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -64,7 +66,7 @@ final class SmtpSinkProcess implements AutoCloseable {
     }
 
     /** The dumped transactions (each file one message with its X- records), oldest first. */
-    List<String> dumps() throws IOException {
+    public List<String> dumps() throws IOException {
         try (Stream<Path> files = Files.list(dumpDir)) {
             List<String> out = new ArrayList<>();
             for (Path p : files.sorted().toList()) {
@@ -72,6 +74,18 @@ final class SmtpSinkProcess implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** Waits (bounded) until smtp-sink has dumped a transaction; returns the first dump. */
+    public String awaitFirstDump(Duration timeout) throws IOException {
+        Await.until(() -> {
+            try {
+                return !dumps().isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        }, timeout, () -> "smtp-sink dump");
+        return dumps().get(0);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.mailgateway.relay;
+package dev.mailgateway.testkit;
 
 import dev.mailgateway.core.model.DeliveryStatus;
 import dev.mailgateway.core.model.Envelope;
@@ -8,15 +8,29 @@ import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.spool.Spool;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** A Spool test double: content in memory, every recordOutcomes call recorded; futures complete on its own thread. */
+/**
+ * A Spool test double: content in memory, every recordOutcomes call recorded; futures complete
+ * on its own thread. {@link #live} is what liveCount and oldest report (tests may add metadata
+ * only, as the admin API's tests do); disk space, writability and a liveCount failure are
+ * settable.
+ */
 public final class InMemorySpool implements Spool {
+
+    /** The live messages, in arrival order: {@link #add} and {@link #append} add here. */
+    public final List<SpooledMessage> live = new CopyOnWriteArrayList<>();
+    public volatile long freeDiskMb = 8192;
+    public volatile boolean writable = true;
+    /** When set, liveCount() throws it. */
+    public volatile RuntimeException failure;
 
     /** One recordOutcomes call. */
     public record Journal(QueueId id, int attempt, List<RecipientOutcome> outcomes, Instant at) {
@@ -35,7 +49,9 @@ public final class InMemorySpool implements Spool {
     public SpooledMessage add(Envelope envelope, byte[] content) {
         contents.put(envelope.id(), content);
         finals.put(envelope.id(), new ConcurrentHashMap<>());
-        return SpooledMessage.fresh(envelope);
+        SpooledMessage m = SpooledMessage.fresh(envelope);
+        live.add(m);
+        return m;
     }
 
     @Override
@@ -113,22 +129,28 @@ public final class InMemorySpool implements Spool {
 
     @Override
     public int liveCount() {
-        return contents.size();
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        return live.size();
     }
 
     @Override
     public List<SpooledMessage> oldest(int limit) {
-        return new ArrayList<>();
+        List<SpooledMessage> sorted = new ArrayList<>(live);
+        sorted.sort(Comparator.comparing((SpooledMessage m) -> m.envelope().receivedAt()));
+        return sorted.subList(0, Math.min(limit, sorted.size()));
     }
 
     @Override
     public long freeDiskMb() {
-        return 1024;
+        return freeDiskMb;
     }
 
     @Override
     public boolean writable() {
-        return true;
+        return writable;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.mailgateway.admin;
+package dev.mailgateway.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,10 +17,10 @@ import java.util.Map;
  * A raw HTTP/1.x connection for what {@link java.net.http.HttpClient} cannot do: choose the
  * source address, send malformed or pipelined requests, and show whether the server closed.
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
 
-    record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -29,7 +29,7 @@ final class RawHttp implements AutoCloseable {
     private final InputStream in;
 
     /** Connects from {@code localAddress} (e.g. 127.0.0.2) to the server. */
-    RawHttp(InetSocketAddress server, InetAddress localAddress) {
+    public RawHttp(InetSocketAddress server, InetAddress localAddress) {
         try {
             socket = new Socket();
             if (localAddress != null) {
@@ -43,15 +43,15 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
-    RawHttp(InetSocketAddress server) {
+    public RawHttp(InetSocketAddress server) {
         this(server, null);
     }
 
-    void send(String text) {
+    public void send(String text) {
         send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    void send(byte[] bytes) {
+    public void send(byte[] bytes) {
         try {
             socket.getOutputStream().write(bytes);
             socket.getOutputStream().flush();
@@ -61,12 +61,12 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Reads one response (status line, headers, Content-Length body). */
-    Response read() {
+    public Response read() {
         return read(true);
     }
 
     /** Reads the answer to a HEAD request: status line and headers, never a body. */
-    Response readHead() {
+    public Response readHead() {
         return read(false);
     }
 
@@ -91,7 +91,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** True when the server closed the connection (end of stream within the socket timeout). */
-    boolean closedByServer() {
+    public boolean closedByServer() {
         try {
             return in.read() == -1;
         } catch (SocketTimeoutException e) {

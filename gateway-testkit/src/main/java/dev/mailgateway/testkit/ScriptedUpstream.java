@@ -1,4 +1,4 @@
-package dev.mailgateway.relay;
+package dev.mailgateway.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +14,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.Function;
@@ -22,8 +24,11 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * A fault-injecting SMTP upstream for tests, on 127.0.0.1:0, scripted per phase and per
- * recipient; a thread per connection (test code only). Records every transaction it completed
- * and every command line it read (AUTH payloads included, so tests can check them).
+ * recipient; a thread per connection (test code only), every read with a 30 s timeout. Records
+ * every transaction it completed and every command line it read (AUTH payloads included, so
+ * tests can check them). The script fields may change while traffic flows (they are volatile):
+ * e.g. {@link #down} for an outage, {@link #rcptReply} from 550 to 250 for a recovery.
+ * {@link ScriptedUpstreamExtension} starts one per call and closes it after the test.
  */
 public final class ScriptedUpstream implements AutoCloseable {
 
@@ -35,7 +40,9 @@ public final class ScriptedUpstream implements AutoCloseable {
         }
     }
 
-    // the script (set before traffic, read by connection threads)
+    // the script (read by connection threads at each step)
+    /** While true the upstream is "gone": connections are accepted (counted) and closed at once, without a greeting. */
+    public volatile boolean down;
     public volatile IntFunction<String> greeting = c -> "220 scripted.test ESMTP";
     public volatile boolean pipelining = true;
     public volatile boolean eightBitMime = true;
@@ -56,6 +63,8 @@ public final class ScriptedUpstream implements AutoCloseable {
     public volatile IntFunction<Boolean> stallAtEndOfData = n -> false;
     /** Pause before answering end-of-data, in ms. */
     public volatile long endOfDataDelayMs;
+    /** When set, the reply to the end of DATA waits until the latch opens (at most 30 s): a slow upstream. */
+    public volatile CountDownLatch holdData;
     /** A connection that already served a transaction is closed when its next command arrives. */
     public volatile boolean closeOnReuse;
 
@@ -79,6 +88,11 @@ public final class ScriptedUpstream implements AutoCloseable {
         Thread t = new Thread(this::acceptLoop, "scripted-upstream-accept");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** The bodies of the completed transactions, as text (dot-stuffing undone), in order. */
+    public List<String> delivered() {
+        return transactions.stream().map(Txn::bodyText).toList();
     }
 
     public String address() {
@@ -107,6 +121,11 @@ public final class ScriptedUpstream implements AutoCloseable {
     private void serve(Socket socket, int conn) {
         Socket s = socket;
         try {
+            if (down) {
+                s.close(); // an outage: no greeting
+                return;
+            }
+            s.setSoTimeout(30_000); // every read bounded
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             String greet = greeting.apply(conn);
@@ -225,6 +244,14 @@ public final class ScriptedUpstream implements AutoCloseable {
                         }
                         closedByClient.incrementAndGet();
                         return;
+                    }
+                    CountDownLatch hold = holdData;
+                    if (hold != null) {
+                        try {
+                            hold.await(30, TimeUnit.SECONDS); // bounded
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
                     if (endOfDataDelayMs > 0) {
                         try {
