@@ -13,6 +13,7 @@ import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.core.queue.Dispatcher;
 import dev.mailgateway.core.spool.FileFailedStore;
 import dev.mailgateway.core.spool.MessageIngress;
+import dev.mailgateway.testkit.InMemorySpool;
 import io.netty.channel.EventLoopGroup;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mailgateway.core.config.ProviderConfig;
 import dev.mailgateway.core.config.RelayConfig;
 import dev.mailgateway.core.net.NettyTransport;
-import dev.mailgateway.relay.ScriptedUpstream;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.smtp.SmtpResponse;

@@ -14,7 +14,7 @@ import dev.mailgateway.core.model.SpooledMessage;
 import dev.mailgateway.core.net.NettyTransport;
 import dev.mailgateway.relay.RelayHarness;
 import dev.mailgateway.relay.RelayMetrics;
-import dev.mailgateway.relay.ScriptedUpstream;
+import dev.mailgateway.testkit.ScriptedUpstream;
 import dev.mailgateway.relay.client.UpstreamConnector;
 import dev.mailgateway.relay.client.UpstreamTls;
 import dev.mailgateway.relay.pool.ProviderHealth;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.LiveConfig;
 import dev.mailgateway.core.metrics.GatewayMetrics;
+import dev.mailgateway.smtp.SmtpMetrics;
 import dev.mailgateway.core.model.QueueIdGenerator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -98,6 +99,6 @@ class SmtpDeadlinesTest {
         assertThat(replies()).isEqualTo("421 4.4.2 Message data not received in time, closing connection\r\n");
         assertThat(ch.isOpen()).isFalse();
         assertThat(ingress.captured).isEmpty();
-        assertThat(metrics.deadlinesExpired.getCount()).isEqualTo(1);
+        assertThat(new SmtpMetrics(metrics).deadlinesExpired.getCount()).isEqualTo(1);
     }
 }
