@@ -26,7 +26,8 @@
 # --no-ceiling skips the first runs, smtp-source straight into smtp-sink for each case.
 # --relays "" runs the ceilings only; --relays "postfix gateway none" adds the ceiling (relay
 # "none": the client straight into the sink) as a third side of every round.
-# env:   GW_JAVA_OPTS   extra JVM options for the gateway (e.g. -XX:StartFlightRecording=...)
+# env:   GW_JAR         the gateway jar (default gateway-server/target/mail-gateway.jar)
+#        GW_JAVA_OPTS   extra JVM options for the gateway (e.g. -XX:StartFlightRecording=...)
 #        KEEP=1         keep the work directory (configs, logs)   MAILLOG=1  Postfix maillog file
 #        BASE_PORT      first of 4 loopback ports (default 22525)
 #        GW_QUEUE_SIZE  the gateway's queueSize (default 1000: the dispatch window, see lib.sh)

@@ -5,7 +5,7 @@ STARTED_PIDS=()
 CLK_TCK=$(getconf CLK_TCK)
 # the two jars the scripts run (ROOT: the repository root, set by the sourcing script)
 BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
-GW_JAR=$ROOT/gateway-server/target/mail-gateway.jar
+GW_JAR=${GW_JAR:-$ROOT/gateway-server/target/mail-gateway.jar}  # GW_JAR=/path/other.jar compares another build
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
