@@ -17,12 +17,7 @@ import dev.mailgateway.core.model.QueueIdGenerator;
 import dev.mailgateway.core.model.RecipientOutcome;
 import dev.mailgateway.core.model.SpooledMessage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,118 +51,10 @@ class SpoolDiskErrorTest {
         open.forEach(FileSpool::close);
     }
 
-    /** A real channel whose writes and forces fail with EIO while {@code failing} is set. */
-    private final class FailingChannel extends FileChannel {
-        private final FileChannel d;
-
-        FailingChannel(FileChannel d) {
-            this.d = d;
-        }
-
-        private void check() throws IOException {
-            if (failing.get()) {
-                throw new IOException("Input/output error (injected)");
-            }
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return d.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return d.read(dsts, offset, length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            check();
-            return d.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            check();
-            return d.write(srcs, offset, length);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return d.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            d.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return d.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            check();
-            d.truncate(size);
-            return this;
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-            check();
-            d.force(metaData);
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return d.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            check();
-            return d.transferFrom(src, position, count);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return d.read(dst, position);
-        }
-
-        @Override
-        public int write(ByteBuffer src, long position) throws IOException {
-            check();
-            return d.write(src, position);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return d.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return d.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return d.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            d.close();
-        }
-    }
-
     private FileSpool spool() {
         FileSpool s = new FileSpool(dir, new SpoolConfig(true, 0), new GatewayMetrics(),
                 FileSpool.DEFAULT_SEGMENT_BYTES, FileSpool.DEFAULT_CACHE_BUDGET,
-                path -> new FailingChannel(SegmentLog.ChannelOpener.DEFAULT.open(path)));
+                FaultyChannel.failingWrites(failing::get));
         open.add(s);
         return s;
     }
