@@ -2,7 +2,7 @@ package dev.mailgateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mailgateway.testkit.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerExtension;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,7 +45,8 @@ class ClusterProcessIT {
 
     @TempDir
     static Path dir;
-    private static RedisServerProcess redis;
+    @RegisterExtension
+    static final RedisServerExtension redisServer = new RedisServerExtension(); // started first, stopped last
     private static final List<GatewayProcess> gateways = new ArrayList<>();
     private static final List<Integer> adminPorts = new ArrayList<>();
     private static HaproxyProcess haproxy;
@@ -52,7 +54,6 @@ class ClusterProcessIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        redis = RedisServerProcess.start();
         List<Integer> smtpPorts = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
             Path node = Files.createDirectories(dir.resolve("node" + i));
@@ -67,7 +68,7 @@ class ClusterProcessIT {
                      "rateLimits": {"enabled": true, "maxPerHour": %d, "maxPerDay": 100000,
                                     "globalMaxPerHour": %d, "globalMaxPerDay": 100000,
                                     "redis": {"uri": "%s", "timeoutMs": 300, "onError": "local"}}}"""
-                    .formatted(smtp, admin, i, PER_SENDER_PER_HOUR, GLOBAL_PER_HOUR, redis.uri()));
+                    .formatted(smtp, admin, i, PER_SENDER_PER_HOUR, GLOBAL_PER_HOUR, redisServer.server().uri()));
             GatewayProcess gw = GatewayProcess.start(node, Map.of());
             gateways.add(gw);
             smtpPorts.add(smtp);
@@ -82,17 +83,11 @@ class ClusterProcessIT {
 
     @AfterAll
     static void stopCluster() throws Exception {
-        try {
-            if (haproxy != null) {
-                haproxy.close();
-            }
-            for (GatewayProcess gw : gateways) {
-                gw.close();
-            }
-        } finally {
-            if (redis != null) {
-                redis.stop();
-            }
+        if (haproxy != null) {
+            haproxy.close();
+        }
+        for (GatewayProcess gw : gateways) {
+            gw.close();
         }
     }
 
@@ -278,7 +273,7 @@ class ClusterProcessIT {
     @Order(3)
     void perSenderLimitIsSharedAcrossBothGateways() throws Exception {
         awaitConnectionsClosed();
-        redis.command("FLUSHALL");
+        redisServer.server().command("FLUSHALL");
         int before0 = gateways.get(0).count("queued id=");
         int before1 = gateways.get(1).count("queued id=");
         int[] r = send(2 * PER_SENDER_PER_HOUR, 4, n -> "same.sender@example.com");
@@ -292,7 +287,7 @@ class ClusterProcessIT {
     @Order(4)
     void globalLimitOf100IsSharedAcrossBothGateways() throws Exception {
         awaitConnectionsClosed();
-        redis.command("FLUSHALL");
+        redisServer.server().command("FLUSHALL");
         int before0 = gateways.get(0).count("queued id=");
         int before1 = gateways.get(1).count("queued id=");
         int[] r = send(GLOBAL_PER_HOUR + 30, 10, n -> "sender" + n + "@example.com");
@@ -308,9 +303,9 @@ class ClusterProcessIT {
     @Order(5)
     void redisStoppedMidRunMailFlowsUnderTheFallbackAndHealthSaysSo() throws Exception {
         awaitConnectionsClosed();
-        redis.command("FLUSHALL");
+        redisServer.server().command("FLUSHALL");
         assertThat(health(0).statusCode()).isEqualTo(200);
-        redis.stop();
+        redisServer.server().stop();
         // onError=local: each node's own windows (which also hold the messages counted so far)
         int[] during = send(6, 3, n -> "outage" + n + "@example.com");
         assertThat(during[0]).as("accepted while Redis is down").isEqualTo(6);
@@ -328,7 +323,7 @@ class ClusterProcessIT {
         assertThat(gateways.get(0).output() + gateways.get(1).output())
                 .contains("applying rateLimits.redis.onError=local until it is back");
 
-        redis.startAgain();
+        redisServer.server().startAgain();
         for (int node = 0; node < 2; node++) {
             int n = node;
             GatewayProcess.await("node " + (n + 1) + " /health ok again", Duration.ofSeconds(30), () -> {
@@ -343,7 +338,7 @@ class ClusterProcessIT {
         assertThat(after[0]).isEqualTo(4);
         // shared counting resumed: the fresh Redis holds exactly these four in the global hour
         @SuppressWarnings("unchecked")
-        List<String> buckets = (List<String>) redis.command("HVALS", "mail-gateway:rl:g:h");
+        List<String> buckets = (List<String>) redisServer.server().command("HVALS", "mail-gateway:rl:g:h");
         assertThat(buckets.stream().mapToLong(Long::parseLong).sum()).isEqualTo(4);
     }
 }

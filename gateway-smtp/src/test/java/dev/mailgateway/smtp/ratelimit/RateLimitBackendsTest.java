@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailgateway.core.config.RateLimitsConfig;
 import dev.mailgateway.core.config.RedisRateLimitsConfig;
-import dev.mailgateway.testkit.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -13,9 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,19 +27,10 @@ class RateLimitBackendsTest {
 
     enum Backend { LOCAL, REDIS }
 
-    private static RedisServerProcess redis;
+    @RegisterExtension
+    static final RedisServerExtension redisServer = new RedisServerExtension();
     private volatile RateLimitsConfig config;
     private RateLimits limits;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.stop();
-    }
 
     @AfterEach
     void close() {
@@ -51,7 +41,7 @@ class RateLimitBackendsTest {
 
     private void limits(Backend backend, int perHour, int perDay, int globalHour, int globalDay) throws Exception {
         RedisRateLimitsConfig r = backend == Backend.LOCAL ? RedisRateLimitsConfig.defaults()
-                : new RedisRateLimitsConfig(redis.uri(), "test:" + UUID.randomUUID() + ":", 2000, "reject");
+                : new RedisRateLimitsConfig(redisServer.server().uri(), "test:" + UUID.randomUUID() + ":", 2000, "reject");
         config = new RateLimitsConfig(true, perHour, perDay, globalHour, globalDay, r);
         limits = RateLimits.create(() -> config);
         if (backend == Backend.REDIS) {

@@ -2,11 +2,9 @@ package dev.mailgateway.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mailgateway.testkit.RedisServerProcess;
+import dev.mailgateway.testkit.RedisServerExtension;
 import dev.mailgateway.testkit.SmtpTestClient;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,17 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class SmtpRedisRateLimitTest {
 
-    private static RedisServerProcess redis;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.stop();
-    }
+    @RegisterExtension
+    static final RedisServerExtension redisServer = new RedisServerExtension();
 
     @RegisterExtension
     final SmtpServerExtension smtp = SmtpServerExtension.withDefaults();
@@ -37,7 +26,7 @@ class SmtpRedisRateLimitTest {
                  "security": {"requireAuth": false},
                  "rateLimits": {"enabled": true, "maxPerHour": 2,
                                 "redis": {"uri": "%s", "keyPrefix": "%s", "timeoutMs": 300, "onError": "%s"}}}"""
-                .formatted(redis.uri(), prefix, onError));
+                .formatted(redisServer.server().uri(), prefix, onError));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!smtp.server.healthCheck().problems().isEmpty()) {
             assertThat(System.nanoTime()).as("connected to Redis").isLessThan(deadline);
@@ -62,7 +51,7 @@ class SmtpRedisRateLimitTest {
             assertThat(over).matches("451 4\\.7\\.1 Rate limit exceeded \\(maxPerHour 2\\), try again in \\d+ seconds\r?\n?");
             assertThat(smtp.metrics.rateLimited.getCount()).isEqualTo(1);
         }
-        assertThat(redis.command("HVALS", "smtp1:s:app@example.com:h").toString()).isEqualTo("[2]");
+        assertThat(redisServer.server().command("HVALS", "smtp1:s:app@example.com:h").toString()).isEqualTo("[2]");
     }
 
     @Test
@@ -85,13 +74,13 @@ class SmtpRedisRateLimitTest {
     @Test
     void redisDownWithOnErrorRejectAnswers451AndHealthNamesRedis() throws Exception {
         redisLimits("reject", "smtp3:");
-        redis.stop();
+        redisServer.server().stop();
         try (SmtpTestClient c = smtp.ehloClient()) {
             assertThat(c.line("MAIL FROM:<a@example.com>").reply())
                     .startsWith("451 4.7.1 Rate limits cannot be checked now");
             assertThat(smtp.server.healthCheck().problems()).singleElement().asString().contains("Redis");
         } finally {
-            redis.startAgain();
+            redisServer.server().startAgain();
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!smtp.server.healthCheck().problems().isEmpty()) {
