@@ -1,6 +1,5 @@
 package dev.mailgateway.core.spool;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
  * {@link FailedMessageJson}'s. Stateless; blocking file reads: not on an event loop.
  */
 final class FailedContentReader {
-
-    private static final JsonFactory JSON = new JsonFactory();
 
     private FailedContentReader() {
     }
@@ -64,7 +61,7 @@ final class FailedContentReader {
     static void streamContent(Path file, FailedMessageJson.Located located, ChunkSink sink) throws IOException {
         FailedMessageJson.ContentField f = located.content();
         if (f.base64()) {
-            try (java.io.InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
+            try (java.io.InputStream in = Files.newInputStream(file); JsonParser p = FailedMessageJson.JSON.createParser(in)) {
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw new IOException("not a JSON object: " + file.getFileName());
                 }

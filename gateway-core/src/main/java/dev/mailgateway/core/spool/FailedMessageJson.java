@@ -24,7 +24,8 @@ import java.util.List;
  */
 final class FailedMessageJson {
 
-    private static final JsonFactory JSON = new JsonFactory();
+    /** The one factory for failed-message documents (also {@link FailedContentReader}'s). */
+    static final JsonFactory JSON = new JsonFactory();
 
     private FailedMessageJson() {
     }
