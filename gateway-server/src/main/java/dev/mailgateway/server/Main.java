@@ -1,8 +1,10 @@
 package dev.mailgateway.server;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.mailgateway.core.config.ConfigException;
 import dev.mailgateway.core.config.ConfigLoader;
 import dev.mailgateway.core.config.GatewayConfig;
+import dev.mailgateway.core.util.FatalErrors;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
@@ -48,7 +50,14 @@ public final class Main {
 
     public static void main(String[] args) {
         // as -XX:+ExitOnOutOfMemoryError, also for a plain java -jar start (docs/operations.md)
-        dev.mailgateway.core.util.FatalErrors.installDefaultHandler();
+        FatalErrors.installDefaultHandler();
+        // a halt (OutOfMemoryError, a second SIGTERM) skips logback's shutdown hook: drain the
+        // async appender first (bounded by its maxFlushTime, 1 s) so the line saying why is kept
+        FatalErrors.beforeHalt(() -> {
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logs) {
+                logs.stop();
+            }
+        });
         int code = execute(args, System.getenv(), Path.of(""), System.out, System.err);
         System.exit(code);
     }

@@ -1,6 +1,6 @@
 package dev.mailgateway.server;
 
-import ch.qos.logback.classic.LoggerContext;
+import dev.mailgateway.core.util.FatalErrors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,12 +72,7 @@ final class Signals {
             t.start();
         } else {
             log.warn("received SIG{} again: exiting at once", signal.getName());
-            // halt skips the shutdown hook that drains the async log appender: drain it here
-            // (bounded by the appender's maxFlushTime, 1 s), or this last line may be lost
-            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logs) {
-                logs.stop();
-            }
-            Runtime.getRuntime().halt(128 + signal.getNumber());
+            FatalErrors.halt(128 + signal.getNumber()); // drains the log first: this line is not lost
         }
     }
 

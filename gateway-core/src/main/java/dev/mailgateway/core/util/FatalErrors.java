@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
  * the places that catch {@code Throwable} (Netty's pipeline hands errors to
  * {@code exceptionCaught}, the spool writer's loop) call {@link #haltOnOutOfMemory}.
  *
- * <p>Thread-safe; halting skips shutdown hooks on purpose (they would need memory too).
+ * <p>Thread-safe; halting skips shutdown hooks on purpose (they would need memory too), so the
+ * last log line would stay in an asynchronous appender's queue: {@link #halt(int)} runs the
+ * {@link #beforeHalt} hook first, where the launcher drains the logs.
  */
 public final class FatalErrors {
 
@@ -20,6 +22,7 @@ public final class FatalErrors {
 
     private static final Logger log = LoggerFactory.getLogger(FatalErrors.class);
     private static volatile boolean halting;
+    private static volatile Runnable beforeHalt = () -> { };
 
     private FatalErrors() {
     }
@@ -34,6 +37,24 @@ public final class FatalErrors {
                 break;
             }
         }
+    }
+
+    /**
+     * What {@link #halt(int)} runs before halting: the launcher drains the asynchronous log
+     * appender here (bounded by the appender's flush time), so the line saying why is not lost.
+     */
+    public static void beforeHalt(Runnable drain) {
+        beforeHalt = drain;
+    }
+
+    /** Ends the process at once with {@code status} (no shutdown hooks), after {@link #beforeHalt}. */
+    public static void halt(int status) {
+        try {
+            beforeHalt.run();
+        } catch (Throwable ignored) {
+            // halting regardless: the hook is only there to save the last log line
+        }
+        Runtime.getRuntime().halt(status);
     }
 
     /** Every thread's uncaught OutOfMemoryError halts the process (other errors keep the default handling). */
@@ -61,6 +82,6 @@ public final class FatalErrors {
                 System.err.println(line); // logging itself may need memory
             }
         }
-        Runtime.getRuntime().halt(OUT_OF_MEMORY_EXIT);
+        halt(OUT_OF_MEMORY_EXIT);
     }
 }
